@@ -22,6 +22,27 @@ public static class Base64UrlEncoding
     /// <summary>Upper bound of the decoded length of <paramref name="encodedLength"/> characters.</summary>
     public static int GetMaxDecodedLength(int encodedLength) => (encodedLength / 4 * 3) + 3;
 
+    /// <summary>
+    /// The exact decoded length of padded or unpadded base64(url) text of this shape (false for an impossible length);
+    /// the content is checked when decoding.
+    /// </summary>
+    public static bool TryGetDecodedLength(ReadOnlySpan<byte> utf8Text, out int length)
+    {
+        var end = utf8Text.Length;
+        if (end > 0 && utf8Text[end - 1] == (byte)'=')
+        {
+            end--;
+            if (end > 0 && utf8Text[end - 1] == (byte)'=')
+            {
+                end--;
+            }
+        }
+
+        var remainder = end % 4;
+        length = (end / 4 * 3) + (remainder == 2 ? 1 : remainder == 3 ? 2 : 0);
+        return remainder != 1;
+    }
+
     /// <summary>Decodes; throws <see cref="FormatException"/> when the text is not base64url/base64.</summary>
     public static byte[] Decode(string text)
     {
