@@ -23,11 +23,17 @@ public static class Base64UrlEncoding
     public static int GetMaxDecodedLength(int encodedLength) => (encodedLength / 4 * 3) + 3;
 
     /// <summary>
-    /// The exact decoded length of padded or unpadded base64(url) text of this shape (false for an impossible length);
-    /// the content is checked when decoding.
+    /// The exact decoded length of padded or unpadded base64(url) ASCII text; false when the text has a character
+    /// outside the alphabets, misplaced padding, or an impossible length.
     /// </summary>
     public static bool TryGetDecodedLength(ReadOnlySpan<byte> utf8Text, out int length)
     {
+        length = 0;
+        if (!IsCanonicalShape(utf8Text))
+        {
+            return false;
+        }
+
         var end = utf8Text.Length;
         if (end > 0 && utf8Text[end - 1] == (byte)'=')
         {
@@ -136,6 +142,11 @@ public static class Base64UrlEncoding
     // anywhere but at the end.
     private static bool IsCanonicalShape(ReadOnlySpan<byte> text)
     {
+        if (text.IsEmpty)
+        {
+            return true;
+        }
+
         var end = text.Length;
         var padding = 0;
         while (end > 0 && text[end - 1] == (byte)'=' && padding < 2)
