@@ -25,12 +25,22 @@ public static class EnvelopePacker
         return Pack(Encoding.UTF8.GetBytes(plaintext), recipientVerkeys, sender);
     }
 
+    /// <summary>As the span overload, without copying the plaintext first (Sodium.Core encrypts from an array).</summary>
+    public static byte[] Pack(byte[] plaintext, IReadOnlyList<string> recipientVerkeys, Ed25519KeyPair? sender)
+    {
+        ArgumentNullException.ThrowIfNull(plaintext);
+        return PackCore(plaintext, recipientVerkeys, sender);
+    }
+
     /// <summary>
     /// Packs <paramref name="plaintext"/> for every recipient (base58 Ed25519 verkeys): Authcrypt from
     /// <paramref name="sender"/>, or Anoncrypt when it is null. Returns the envelope's UTF-8 JSON.
     /// </summary>
     /// <exception cref="EnvelopeException"><see cref="EnvelopeError.InvalidRecipientKey"/> for a bad verkey.</exception>
-    public static byte[] Pack(ReadOnlySpan<byte> plaintext, IReadOnlyList<string> recipientVerkeys, Ed25519KeyPair? sender)
+    public static byte[] Pack(ReadOnlySpan<byte> plaintext, IReadOnlyList<string> recipientVerkeys, Ed25519KeyPair? sender) =>
+        PackCore(plaintext.ToArray(), recipientVerkeys, sender);
+
+    private static byte[] PackCore(byte[] plaintext, IReadOnlyList<string> recipientVerkeys, Ed25519KeyPair? sender)
     {
         ArgumentNullException.ThrowIfNull(recipientVerkeys);
         if (recipientVerkeys.Count == 0)
@@ -43,7 +53,7 @@ public static class EnvelopePacker
         {
             var protectedBase64 = BuildProtectedHeader(contentKey, recipientVerkeys, sender);
             var iv = SodiumCore.GetRandomBytes(ChaChaIvSize);
-            var sealedContent = SecretAeadChaCha20Poly1305IETF.Encrypt(plaintext.ToArray(), iv, contentKey, protectedBase64);
+            var sealedContent = SecretAeadChaCha20Poly1305IETF.Encrypt(plaintext, iv, contentKey, protectedBase64);
             return WriteEnvelope(protectedBase64, iv, sealedContent);
         }
         finally

@@ -88,6 +88,22 @@ public class EnvelopeRoundTripTests
     }
 
     [Fact]
+    public void The_span_byte_array_and_string_overloads_pack_the_same_plaintext()
+    {
+        var bytes = Encoding.UTF8.GetBytes(Message);
+
+        foreach (var envelope in new[]
+        {
+            EnvelopePacker.Pack(bytes.AsSpan(), [_bob.Verkey], _alice),
+            EnvelopePacker.Pack(bytes, [_bob.Verkey], _alice),
+            EnvelopePacker.Pack(Message, [_bob.Verkey], _alice),
+        })
+        {
+            Assert.Equal(Message, EnvelopeUnpacker.Unpack(envelope, _bob).GetPlaintextString());
+        }
+    }
+
+    [Fact]
     public void Writes_the_askar_format()
     {
         var envelope = EnvelopePacker.Pack(Message, [_bob.Verkey], _alice);
