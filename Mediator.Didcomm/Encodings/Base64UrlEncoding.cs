@@ -1,0 +1,136 @@
+using System.Buffers;
+using System.Buffers.Text;
+
+namespace Mediator.Didcomm.Encodings;
+
+/// <summary>
+/// Base64url (RFC 4648 section 5). Writes without padding, as Credo and askar do. Reads padded and unpadded input, and
+/// also the standard '+' '/' alphabet, because Credo's reader (Node's <c>Buffer.from(x, 'base64')</c>) accepts all of
+/// them and older indy-sdk agents wrote padded values.
+/// </summary>
+public static class Base64UrlEncoding
+{
+    public static string Encode(ReadOnlySpan<byte> bytes) => Base64Url.EncodeToString(bytes);
+
+    /// <summary>Length of the unpadded encoding of <paramref name="byteCount"/> bytes.</summary>
+    public static int GetEncodedLength(int byteCount) => Base64Url.GetEncodedLength(byteCount);
+
+    /// <summary>Writes the unpadded encoding as ASCII bytes; returns the count written.</summary>
+    public static int EncodeToUtf8(ReadOnlySpan<byte> bytes, Span<byte> destination) =>
+        Base64Url.EncodeToUtf8(bytes, destination);
+
+    /// <summary>Upper bound of the decoded length of <paramref name="encodedLength"/> characters.</summary>
+    public static int GetMaxDecodedLength(int encodedLength) => (encodedLength / 4 * 3) + 3;
+
+    /// <summary>Decodes; throws <see cref="FormatException"/> when the text is not base64url/base64.</summary>
+    public static byte[] Decode(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var buffer = new byte[GetMaxDecodedLength(text.Length)];
+        if (!TryDecode(text, buffer, out var written))
+        {
+            throw new FormatException("The text is not valid base64url.");
+        }
+
+        return buffer.AsSpan(0, written).ToArray();
+    }
+
+    /// <summary>Decodes UTF-16 text; false when it is not base64url/base64 or does not fit.</summary>
+    public static bool TryDecode(ReadOnlySpan<char> text, Span<byte> destination, out int bytesWritten)
+    {
+        var rented = ArrayPool<byte>.Shared.Rent(Math.Max(text.Length, 1));
+        try
+        {
+            var ascii = rented.AsSpan(0, text.Length);
+            for (var i = 0; i < text.Length; i++)
+            {
+                var c = text[i];
+                if (c >= 0x80)
+                {
+                    bytesWritten = 0;
+                    return false;
+                }
+
+                ascii[i] = (byte)c;
+            }
+
+            return TryDecodeUtf8(ascii, destination, out bytesWritten);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    /// <summary>Decodes ASCII text (as found in UTF-8 JSON); false when it is not base64url/base64 or does not fit.</summary>
+    public static bool TryDecodeUtf8(ReadOnlySpan<byte> utf8Text, Span<byte> destination, out int bytesWritten)
+    {
+        bytesWritten = 0;
+        if (utf8Text.IsEmpty)
+        {
+            return true;
+        }
+
+        if (!IsCanonicalShape(utf8Text))
+        {
+            return false;
+        }
+
+        var status = Base64Url.DecodeFromUtf8(utf8Text, destination, out var consumed, out bytesWritten);
+        if (status == OperationStatus.Done && consumed == utf8Text.Length)
+        {
+            return true;
+        }
+
+        bytesWritten = 0;
+        if (status != OperationStatus.InvalidData || utf8Text.IndexOfAny((byte)'+', (byte)'/') < 0)
+        {
+            return false;
+        }
+
+        // Standard alphabet: translate to the URL-safe one and decode again.
+        var rented = ArrayPool<byte>.Shared.Rent(utf8Text.Length);
+        try
+        {
+            var copy = rented.AsSpan(0, utf8Text.Length);
+            utf8Text.CopyTo(copy);
+            copy.Replace((byte)'+', (byte)'-');
+            copy.Replace((byte)'/', (byte)'_');
+            status = Base64Url.DecodeFromUtf8(copy, destination, out consumed, out bytesWritten);
+            if (status == OperationStatus.Done && consumed == copy.Length)
+            {
+                return true;
+            }
+
+            bytesWritten = 0;
+            return false;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    // Rejects whitespace (which the BCL decoders skip) so that an envelope field has one meaning only, and padding
+    // anywhere but at the end.
+    private static bool IsCanonicalShape(ReadOnlySpan<byte> text)
+    {
+        var end = text.Length;
+        var padding = 0;
+        while (end > 0 && text[end - 1] == (byte)'=' && padding < 2)
+        {
+            end--;
+            padding++;
+        }
+
+        if (padding > 0 && text.Length % 4 != 0)
+        {
+            return false;
+        }
+
+        return text[..end].IndexOfAnyExcept(Alphabet) < 0;
+    }
+
+    private static readonly SearchValues<byte> Alphabet =
+        SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_+/"u8);
+}

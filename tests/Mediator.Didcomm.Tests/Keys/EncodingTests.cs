@@ -1,0 +1,64 @@
+using System.Text;
+using Mediator.Didcomm.Encodings;
+
+namespace Mediator.Didcomm.Tests.Keys;
+
+public class EncodingTests
+{
+    [Theory]
+    [InlineData("", "")]
+    [InlineData("f", "Zg")]
+    [InlineData("fo", "Zm8")]
+    [InlineData("foo", "Zm9v")]
+    [InlineData("foob", "Zm9vYg")]
+    public void Base64Url_writes_unpadded(string text, string expected)
+    {
+        Assert.Equal(expected, Base64UrlEncoding.Encode(Encoding.ASCII.GetBytes(text)));
+    }
+
+    [Theory]
+    [InlineData("Zm9vYg")]
+    [InlineData("Zm9vYg==")]
+    public void Base64Url_reads_padded_and_unpadded(string text)
+    {
+        Assert.Equal("foob", Encoding.ASCII.GetString(Base64UrlEncoding.Decode(text)));
+    }
+
+    [Fact]
+    public void Base64Url_reads_both_alphabets()
+    {
+        var bytes = new byte[] { 0xfb, 0xff, 0xbf };
+        Assert.Equal(bytes, Base64UrlEncoding.Decode("-_-_"));
+        Assert.Equal(bytes, Base64UrlEncoding.Decode("+/+/"));
+    }
+
+    [Theory]
+    [InlineData("Zm9v!g")]
+    [InlineData("Z")]
+    [InlineData("Zm9 vYg")]
+    [InlineData("Zm=9vYg=")]
+    [InlineData("Zm9vYg=")]
+    [InlineData("é")]
+    public void Base64Url_rejects_malformed_text(string text)
+    {
+        Assert.Throws<FormatException>(() => Base64UrlEncoding.Decode(text));
+    }
+
+    [Fact]
+    public void Base58_round_trips_with_leading_zero_bytes()
+    {
+        var bytes = new byte[] { 0, 0, 1, 2, 3, 255 };
+        var text = Base58Encoding.Encode(bytes);
+
+        Assert.StartsWith("11", text, StringComparison.Ordinal);
+        Assert.Equal(bytes, Base58Encoding.Decode(text));
+    }
+
+    [Fact]
+    public void Base58_rejects_characters_outside_the_alphabet()
+    {
+        Assert.Throws<FormatException>(() => Base58Encoding.Decode("abc0"));
+        Assert.False(Base58Encoding.TryDecode("abcl", new byte[8], out _));
+        Assert.False(Base58Encoding.TryDecodeUtf8("abcé"u8, new byte[8], out _));
+    }
+}
