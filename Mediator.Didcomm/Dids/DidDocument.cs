@@ -44,7 +44,7 @@ public sealed class DidDocument
     public IReadOnlyList<DidDocumentService> DidcommServices =>
         [.. (Service ?? []).Where(s => s is DidCommV1Service or IndyAgentService)
             .Select((s, i) => (s, i))
-            .OrderBy(x => x.s switch { DidCommV1Service d => d.Priority, IndyAgentService a => a.Priority, _ => 0 })
+            .OrderBy(x => x.s switch { DidCommV1Service d => d.Priority ?? 0, IndyAgentService a => a.Priority ?? 0, _ => 0 })
             .ThenBy(x => x.i)
             .Select(x => x.s)];
 

@@ -34,7 +34,8 @@ public abstract record DidDocumentService(string Id, string Type)
                     var recipientKeys = JsonFields.OptionalStringArray(json, "recipientKeys", path)
                         ?? throw new MalformedMessageException("is required.", JsonFields.Path(path, "recipientKeys"));
                     var routingKeys = JsonFields.OptionalStringArray(json, "routingKeys", path);
-                    var priority = (int)Math.Clamp(JsonFields.OptionalInteger(json, "priority", path) ?? 0, int.MinValue, int.MaxValue);
+                    var priorityValue = JsonFields.OptionalInteger(json, "priority", path);
+                    int? priority = priorityValue is null ? null : (int)Math.Clamp(priorityValue.Value, int.MinValue, int.MaxValue);
                     return type == DidCommV1Service.ServiceType
                         ? new DidCommV1Service(id, endpoint, recipientKeys, routingKeys, priority, JsonFields.OptionalStringArray(json, "accept", path))
                         : new IndyAgentService(id, endpoint, recipientKeys, routingKeys, priority);
@@ -50,20 +51,46 @@ public abstract record DidDocumentService(string Id, string Type)
         }
     }
 
+    /// <summary>Credo's base service order: <c>id, serviceEndpoint, type</c>, then the other fields as they came.</summary>
+    internal static JsonObject CredoOrder(string id, JsonObject json)
+    {
+        var o = new JsonObject { ["id"] = id };
+        if (json.TryGetPropertyValue("serviceEndpoint", out var endpoint))
+        {
+            o["serviceEndpoint"] = endpoint?.DeepClone();
+        }
+
+        if (json.TryGetPropertyValue("type", out var type))
+        {
+            o["type"] = type?.DeepClone();
+        }
+
+        foreach (var (k, v) in json)
+        {
+            if (k is not ("id" or "serviceEndpoint" or "type"))
+            {
+                o[k] = v?.DeepClone();
+            }
+        }
+
+        return o;
+    }
+
     internal static JsonArray Strings(IEnumerable<string> values) => new([.. values.Select(v => (JsonNode?)JsonValue.Create(v))]);
 }
 
 /// <summary>
 /// A DIDComm v1 service (<c>type: did-communication</c>, Aries RFC 0067). Recipient keys are key references
 /// (<c>#key-1</c>, <c>did:key:z6Mk...#z6Mk...</c>); routing keys are did:key references. Credo writes
-/// <c>id, serviceEndpoint, type, priority, recipientKeys, routingKeys, accept</c>.
+/// <c>id, serviceEndpoint, type, priority, recipientKeys, routingKeys, accept</c>. <see cref="Priority"/> is null only
+/// for a parsed service that had none (it then counts as 0).
 /// </summary>
 public sealed record DidCommV1Service(
     string Id,
     string ServiceEndpoint,
     IReadOnlyList<string> RecipientKeys,
     IReadOnlyList<string>? RoutingKeys = null,
-    int Priority = 0,
+    int? Priority = 0,
     IReadOnlyList<string>? Accept = null) : DidDocumentService(Id, ServiceType)
 {
     public const string ServiceType = "did-communication";
@@ -75,9 +102,13 @@ public sealed record DidCommV1Service(
             ["id"] = Id,
             ["serviceEndpoint"] = ServiceEndpoint,
             ["type"] = Type,
-            ["priority"] = Priority,
-            ["recipientKeys"] = Strings(RecipientKeys),
         };
+        if (Priority is not null)
+        {
+            o["priority"] = Priority;
+        }
+
+        o["recipientKeys"] = Strings(RecipientKeys);
         if (RoutingKeys is not null)
         {
             o["routingKeys"] = Strings(RoutingKeys);
@@ -103,7 +134,7 @@ public sealed record IndyAgentService(
     string ServiceEndpoint,
     IReadOnlyList<string> RecipientKeys,
     IReadOnlyList<string>? RoutingKeys = null,
-    int Priority = 0) : DidDocumentService(Id, ServiceType)
+    int? Priority = 0) : DidDocumentService(Id, ServiceType)
 {
     public const string ServiceType = "IndyAgent";
 
@@ -114,9 +145,13 @@ public sealed record IndyAgentService(
             ["id"] = Id,
             ["serviceEndpoint"] = ServiceEndpoint,
             ["type"] = Type,
-            ["priority"] = Priority,
-            ["recipientKeys"] = Strings(RecipientKeys),
         };
+        if (Priority is not null)
+        {
+            o["priority"] = Priority;
+        }
+
+        o["recipientKeys"] = Strings(RecipientKeys);
         if (RoutingKeys is not null)
         {
             o["routingKeys"] = Strings(RoutingKeys);
@@ -147,12 +182,7 @@ public sealed record DidCommV2Service(string Id, JsonNode ServiceEndpoint, JsonO
         return new DidCommV2Service(id, endpoint.DeepClone(), (JsonObject)json.DeepClone());
     }
 
-    public override JsonObject ToJson()
-    {
-        var o = (JsonObject)Json.DeepClone();
-        o["id"] = Id;
-        return o;
-    }
+    public override JsonObject ToJson() => CredoOrder(Id, Json);
 
     public override DidDocumentService WithId(string id) => this with { Id = id };
 }
@@ -160,12 +190,7 @@ public sealed record DidCommV2Service(string Id, JsonNode ServiceEndpoint, JsonO
 /// <summary>Any other service, kept as its JSON.</summary>
 public sealed record OtherService(string Id, string Type, JsonObject Json) : DidDocumentService(Id, Type)
 {
-    public override JsonObject ToJson()
-    {
-        var o = (JsonObject)Json.DeepClone();
-        o["id"] = Id;
-        return o;
-    }
+    public override JsonObject ToJson() => CredoOrder(Id, Json);
 
     public override DidDocumentService WithId(string id) => this with { Id = id };
 }

@@ -171,7 +171,7 @@ public sealed class LegacyDidDoc
     /// <summary>The DIDComm services, lowest priority value first (Credo's <c>didCommServices</c>).</summary>
     public IReadOnlyList<DidDocumentService> DidcommServices =>
         [.. Service.Where(s => s is DidCommV1Service or IndyAgentService)
-            .OrderBy(s => s switch { DidCommV1Service d => d.Priority, IndyAgentService a => a.Priority, _ => 0 })];
+            .OrderBy(s => s switch { DidCommV1Service d => d.Priority ?? 0, IndyAgentService a => a.Priority ?? 0, _ => 0 })];
 
     /// <summary>
     /// The equivalent new-style document with its did:peer:1 id, as Credo's <c>convertToNewDidDocument</c> makes it:
