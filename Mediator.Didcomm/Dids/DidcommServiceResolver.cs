@@ -109,8 +109,9 @@ public static class DidcommServiceResolver
                 case DidCommV1Service v1:
                     string Legacy(string reference)
                     {
-                        var key = didDoc.PublicKey.FirstOrDefault(k => k.Id == reference)
-                            ?? didDoc.PublicKey.FirstOrDefault(k => LegacyDidDoc.NormalizeId(k.Id) == LegacyDidDoc.NormalizeId(reference));
+                        var keys = didDoc.PublicKey.Concat(didDoc.Authentication.Where(a => a.Embedded).Select(a => a.PublicKey)).ToList();
+                        var key = keys.FirstOrDefault(k => k.Id == reference)
+                            ?? keys.FirstOrDefault(k => LegacyDidDoc.NormalizeId(k.Id) == LegacyDidDoc.NormalizeId(reference));
                         if (key is { Type: LegacyPublicKey.Ed25519Type, Value: { } value })
                         {
                             return RawVerkey(value);
