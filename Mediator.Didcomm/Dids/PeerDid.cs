@@ -250,7 +250,7 @@ public static partial class PeerDid
                 JsonNode? parsed;
                 try
                 {
-                    parsed = JsonNode.Parse(bytes, documentOptions: DidcommMessage.StrictJsonOptions);
+                    parsed = StrictJson.Parse(bytes);
                 }
                 catch (JsonException e)
                 {
@@ -403,7 +403,7 @@ public static partial class PeerDid
         JsonObject json;
         try
         {
-            json = JsonNode.Parse(data.AsSpan(2), documentOptions: DidcommMessage.StrictJsonOptions) as JsonObject
+            json = StrictJson.Parse(data.AsSpan(2)) as JsonObject
                 ?? throw new DidException("did:peer:4 document is not a JSON object.");
         }
         catch (JsonException e)

@@ -87,7 +87,7 @@ public sealed class Attachment
         var bytes = GetBytes(path);
         try
         {
-            return JsonNode.Parse(bytes, documentOptions: DidcommMessage.StrictJsonOptions)
+            return StrictJson.Parse(bytes)
                 ?? throw new MalformedMessageException("holds JSON null.", JsonFields.Path(path, "data.base64"));
         }
         catch (JsonException e)

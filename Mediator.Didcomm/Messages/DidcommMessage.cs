@@ -14,12 +14,8 @@ public sealed class DidcommMessage
     /// <summary>Longest accepted <c>@id</c>, <c>thid</c> or <c>pthid</c> (a long-form did:peer:4 as pthid fits).</summary>
     public const int MaxIdLength = 4096;
 
-    /// <summary>JSON reading options: duplicate keys are an error, nesting limited.</summary>
-    public static readonly JsonDocumentOptions StrictJsonOptions = new()
-    {
-        MaxDepth = 64,
-        AllowDuplicateProperties = false,
-    };
+    /// <summary>JSON reading options (see <see cref="StrictJson"/>).</summary>
+    public static JsonDocumentOptions StrictJsonOptions => StrictJson.Options;
 
     private DidcommMessage(JsonObject json, MessageType type, string id, ThreadDecorator? thread, TransportDecorator? transport)
     {
@@ -72,8 +68,9 @@ public sealed class DidcommMessage
         JsonNode? node;
         try
         {
-            using var doc = JsonDocument.Parse(utf8Json.ToArray(), StrictJsonOptions);
-            node = JsonNode.Parse(doc.RootElement.GetRawText());
+            // With AllowDuplicateProperties = false duplicates fail here, at any depth. (Parsed with the defaults,
+            // a JsonObject with duplicate keys throws ArgumentException later, on first access.)
+            node = StrictJson.Parse(utf8Json);
         }
         catch (JsonException e)
         {

@@ -15,7 +15,7 @@ public sealed record VerifiedAttachment(byte[] Payload, IReadOnlyList<string> Si
     {
         try
         {
-            return JsonNode.Parse(Payload, documentOptions: DidcommMessage.StrictJsonOptions)
+            return StrictJson.Parse(Payload)
                 ?? throw new SignatureException("The signed payload is JSON null.");
         }
         catch (JsonException e)
@@ -164,7 +164,7 @@ public static class AttachmentJws
         JsonObject protectedHeader;
         try
         {
-            protectedHeader = JsonNode.Parse(protectedBytes, documentOptions: DidcommMessage.StrictJsonOptions) as JsonObject
+            protectedHeader = StrictJson.Parse(protectedBytes) as JsonObject
                 ?? throw new SignatureException("The JWS protected header is not a JSON object.");
         }
         catch (JsonException e)

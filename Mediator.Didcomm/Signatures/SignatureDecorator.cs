@@ -80,7 +80,7 @@ public sealed record SignatureDecorator(string Type, string SignatureData, strin
         JsonNode data;
         try
         {
-            data = JsonNode.Parse(sigData.AsSpan(8), documentOptions: DidcommMessage.StrictJsonOptions)
+            data = StrictJson.Parse(sigData.AsSpan(8))
                 ?? throw new SignatureException("The signed data is JSON null.");
         }
         catch (JsonException e)
