@@ -1,3 +1,4 @@
+using System.Buffers;
 using SimpleBase;
 
 namespace Mediator.Didcomm.Encodings;
@@ -21,6 +22,11 @@ public static class Base58Encoding
             return [];
         }
 
+        if (text.AsSpan().IndexOfAnyExcept(Alphabet) >= 0)
+        {
+            throw new FormatException("The text is not valid base58 (Bitcoin alphabet).");
+        }
+
         try
         {
             return Base58.Bitcoin.Decode(text);
@@ -41,6 +47,13 @@ public static class Base58Encoding
         if (text.IsEmpty || text.Length > MaxDecodableChars)
         {
             return text.IsEmpty;
+        }
+
+        // SimpleBase indexes a 128-entry table by character and throws IndexOutOfRangeException for non-ASCII input
+        // (found by the envelope fuzz test): only ever hand it characters of the alphabet.
+        if (text.IndexOfAnyExcept(Alphabet) >= 0)
+        {
+            return false;
         }
 
         Span<byte> scratch = stackalloc byte[MaxDecodableChars];
@@ -90,4 +103,7 @@ public static class Base58Encoding
         buffer[..length].CopyTo(destination);
         return true;
     }
+
+    private static readonly SearchValues<char> Alphabet =
+        SearchValues.Create("123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz");
 }

@@ -22,6 +22,33 @@ public static class Base64UrlEncoding
     /// <summary>Upper bound of the decoded length of <paramref name="encodedLength"/> characters.</summary>
     public static int GetMaxDecodedLength(int encodedLength) => (encodedLength / 4 * 3) + 3;
 
+    /// <summary>
+    /// The exact decoded length of padded or unpadded base64(url) ASCII text; false when the text has a character
+    /// outside the alphabets, misplaced padding, or an impossible length.
+    /// </summary>
+    public static bool TryGetDecodedLength(ReadOnlySpan<byte> utf8Text, out int length)
+    {
+        length = 0;
+        if (!IsCanonicalShape(utf8Text))
+        {
+            return false;
+        }
+
+        var end = utf8Text.Length;
+        if (end > 0 && utf8Text[end - 1] == (byte)'=')
+        {
+            end--;
+            if (end > 0 && utf8Text[end - 1] == (byte)'=')
+            {
+                end--;
+            }
+        }
+
+        var remainder = end % 4;
+        length = (end / 4 * 3) + (remainder == 2 ? 1 : remainder == 3 ? 2 : 0);
+        return remainder != 1;
+    }
+
     /// <summary>Decodes; throws <see cref="FormatException"/> when the text is not base64url/base64.</summary>
     public static byte[] Decode(string text)
     {
@@ -115,6 +142,11 @@ public static class Base64UrlEncoding
     // anywhere but at the end.
     private static bool IsCanonicalShape(ReadOnlySpan<byte> text)
     {
+        if (text.IsEmpty)
+        {
+            return true;
+        }
+
         var end = text.Length;
         var padding = 0;
         while (end > 0 && text[end - 1] == (byte)'=' && padding < 2)

@@ -61,4 +61,14 @@ public class EncodingTests
         Assert.False(Base58Encoding.TryDecode("abcl", new byte[8], out _));
         Assert.False(Base58Encoding.TryDecodeUtf8("abcé"u8, new byte[8], out _));
     }
+
+    [Theory]
+    [InlineData("abc\u00e9")]
+    [InlineData("\u0100abc")]
+    [InlineData("abc\uffff")]
+    public void Base58_rejects_non_ASCII_characters_without_crashing(string text)
+    {
+        Assert.Throws<FormatException>(() => Base58Encoding.Decode(text));
+        Assert.False(Base58Encoding.TryDecode(text, new byte[64], out _));
+    }
 }

@@ -1,0 +1,131 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace Mediator.Didcomm.Tests.Envelopes;
+
+/// <summary>
+/// Drives tests/interop/libsodium/cli.mjs: an independent RFC 0019 implementation over libsodium-wrappers in Node.
+/// Runs <c>npm ci</c> there itself when its dependencies are missing, so a fresh checkout needs no manual step, and
+/// fails with a clear message when Node.js is not installed.
+/// </summary>
+public sealed class NodeEnvelopeCli : IAsyncLifetime
+{
+    private static readonly TimeSpan CommandTimeout = TimeSpan.FromMinutes(5);
+
+    public string PackageDirectory { get; } = FindPackageDirectory();
+
+    public async Task InitializeAsync()
+    {
+        using var timeout = new CancellationTokenSource(CommandTimeout);
+        var version = await RunAsync("node", ["--version"], input: null, timeout.Token);
+        if (version.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"'node --version' failed: {version.StandardError}");
+        }
+
+        var installed = Path.Combine(PackageDirectory, "node_modules", "libsodium-wrappers", "package.json");
+        if (!File.Exists(installed))
+        {
+            var install = await RunAsync("npm", ["ci", "--no-audit", "--no-fund"], input: null, timeout.Token);
+            if (install.ExitCode != 0 || !File.Exists(installed))
+            {
+                throw new InvalidOperationException(
+                    $"'npm ci' in {PackageDirectory} failed (exit {install.ExitCode}):\n{install.StandardOutput}\n{install.StandardError}");
+            }
+        }
+    }
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    /// <summary>Sends a batch of requests to cli.mjs and returns its responses, in order.</summary>
+    public async Task<JsonArray> CallAsync(JsonArray requests, CancellationToken cancellationToken = default)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromMinutes(1));
+        var result = await RunAsync("node", ["cli.mjs"], requests.ToJsonString(), timeout.Token);
+        if (result.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"cli.mjs exited with {result.ExitCode}: {result.StandardError}");
+        }
+
+        return JsonNode.Parse(result.StandardOutput)!.AsArray();
+    }
+
+    private async Task<(int ExitCode, string StandardOutput, string StandardError)> RunAsync(
+        string program, string[] arguments, string? input, CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo(program)
+        {
+            WorkingDirectory = PackageDirectory,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            StandardInputEncoding = new UTF8Encoding(false),
+            StandardOutputEncoding = Encoding.UTF8,
+            UseShellExecute = false,
+        };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        Process process;
+        try
+        {
+            process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start '{program}'.");
+        }
+        catch (Win32Exception e)
+        {
+            throw new InvalidOperationException(
+                $"The envelope interop tests need Node.js 18 or later with npm on PATH ('{program}' could not be started: " +
+                $"{e.Message}). Install Node.js (Debian: apt-get install nodejs npm) and run the tests again.",
+                e);
+        }
+
+        using (process)
+        {
+            var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
+            var error = process.StandardError.ReadToEndAsync(cancellationToken);
+            if (input is not null)
+            {
+                await process.StandardInput.WriteAsync(input.AsMemory(), cancellationToken);
+            }
+
+            process.StandardInput.Close();
+            try
+            {
+                await process.WaitForExitAsync(cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                process.Kill(entireProcessTree: true);
+                throw new TimeoutException($"'{program} {string.Join(' ', arguments)}' did not finish in time.");
+            }
+
+            return (process.ExitCode, await output, await error);
+        }
+    }
+
+    private static string FindPackageDirectory()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            var candidate = Path.Combine(directory.FullName, "tests", "interop", "libsodium");
+            if (File.Exists(Path.Combine(candidate, "package.json")))
+            {
+                return candidate;
+            }
+        }
+
+        throw new InvalidOperationException(
+            $"tests/interop/libsodium/package.json was not found above {AppContext.BaseDirectory}.");
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class NodeInteropCollection : ICollectionFixture<NodeEnvelopeCli>
+{
+    public const string Name = "Node libsodium interop";
+}
