@@ -106,6 +106,32 @@ public class CredoInteropTests(CredoModelCli credo) : IClassFixture<CredoModelCl
         Assert.Equal(routingKey.Verkey, service["routingKeys"]![0]!.GetValue<string>());
     }
 
+    [Theory]
+    [InlineData("did:peer:1zQmXv3d2vqC2Q9JrnrFqqj5h8vzcNAumL1UZbb1TGh58j2c")]
+    [InlineData("did:peer:2.Vz6MkqRYqQiSgvZQdnBytw86Qbs2ZWUkGv22od935YF4s8M7V")]
+    [InlineData("did:peer:4zQmUJdJN7h66RpdeNEkNQ1tpUpN9nr2LcDz4Ftd3xKSgmn4")]
+    public async Task Credo_accepts_the_response_did_we_create_for_each_requester_numalgo(string requesterDid)
+    {
+        var invitationKey = Ed25519KeyPair.Generate();
+        var connectionKey = Ed25519KeyPair.Generate();
+        var created = DidExchangeDids.CreateResponse(requesterDid, connectionKey, invitationKey, [Endpoint]);
+        var response = new MessageBuilder("https://didcomm.org/didexchange/1.1/response")
+            .WithThread("thread-numalgo-0001")
+            .With("did", created.Did)
+            .WithAttachment(created.AttachmentField, created.Attachment)
+            .ToJson();
+
+        var result = await credo.CallOneAsync(new JsonObject
+        {
+            ["op"] = "verifyDidExchangeResponse",
+            ["message"] = response,
+            ["invitationVerkeys"] = Strings(invitationKey.Verkey),
+        });
+        Assert.True(result["jwsValid"]!.GetValue<bool>());
+        Assert.True(result["signersAccepted"]!.GetValue<bool>());
+        Assert.Equal(connectionKey.Verkey, Assert.Single(result["services"]!.AsArray())!["recipientKeys"]![0]!.GetValue<string>());
+    }
+
     [Fact]
     public async Task Credo_encodes_the_same_did_peer_1_2_and_4_as_we_do()
     {
@@ -227,6 +253,11 @@ public class CredoInteropTests(CredoModelCli credo) : IClassFixture<CredoModelCl
         var service = Assert.Single(DidcommServiceResolver.Resolve(did, DidDocument.FromJson(json)));
         Assert.Equal("https://wallet.example/", service.ServiceEndpoint);
         Assert.Equal([verkey], service.RecipientKeys);
+
+        var read = DidExchangeDids.Read(request, []);
+        Assert.Equal([verkey], read.SignerVerkeys);
+        Assert.True(read.NumAlgo1HashMatches);
+        Assert.Equal("https://wallet.example/", Assert.Single(read.Services).ServiceEndpoint);
 
         // Our reply is threaded the way Credo expects: thid = the request's @id.
         Assert.Equal(request.Id, request.CreateReply("https://didcomm.org/didexchange/1.1/response").Build().ThreadId);
