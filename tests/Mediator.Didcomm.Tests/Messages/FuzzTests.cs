@@ -150,4 +150,38 @@ public class FuzzTests
             }
         }
     }
+
+    [Fact]
+    public void Mutated_did_exchange_messages_fail_only_with_the_three_specific_exceptions()
+    {
+        var connection = Ed25519KeyPair.FromSeed(new byte[32]);
+        var invitation = Ed25519KeyPair.FromSeed(Enumerable.Repeat((byte)9, 32).ToArray());
+        var inputs = new[] { "did:peer:1zQmXv3d2vqC2Q9JrnrFqqj5h8vzcNAumL1UZbb1TGh58j2c", "did:peer:2.Vz6MkqRYqQiSgvZQdnBytw86Qbs2ZWUkGv22od935YF4s8M7V" }
+            .Select(requester =>
+            {
+                var created = DidExchangeDids.CreateResponse(requester, connection, invitation, ["https://mediator.example/"]);
+                return new MessageBuilder("https://didcomm.org/didexchange/1.1/response", "response-000000001")
+                    .WithThread("thread-000000001")
+                    .With("did", created.Did)
+                    .WithAttachment(created.AttachmentField, created.Attachment)
+                    .ToUtf8Bytes();
+            })
+            .ToArray();
+        var random = new Random(99);
+        int accepted = 0, rejected = 0;
+        for (var i = 0; i < 2000; i++)
+        {
+            try
+            {
+                DidExchangeDids.Read(DidcommMessage.Parse(Mutate(random, inputs[i % 2])), [invitation.Verkey]);
+                accepted++;
+            }
+            catch (Exception e) when (e is MalformedMessageException or SignatureException or DidException)
+            {
+                rejected++;
+            }
+        }
+
+        Assert.True(rejected > 0, $"accepted {accepted}, rejected {rejected}");
+    }
 }
