@@ -1,0 +1,123 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace Mediator.Didcomm.Tests.Signatures;
+
+/// <summary>
+/// Drives tests/interop/credo-model/check.mjs, which runs @credo-ts/core 0.5.17's own message classes, did:peer
+/// functions, JwsService and signature decorator utilities. Runs <c>npm ci</c> (from the lockfile) there when its
+/// dependencies are missing, and fails with a clear message when Node.js is not installed.
+/// </summary>
+public sealed class CredoModelCli : IAsyncLifetime
+{
+    private static readonly TimeSpan InstallTimeout = TimeSpan.FromMinutes(8);
+
+    public string PackageDirectory { get; } = FindPackageDirectory();
+
+    public async Task InitializeAsync()
+    {
+        using var timeout = new CancellationTokenSource(InstallTimeout);
+        var installed = Path.Combine(PackageDirectory, "node_modules", "@credo-ts", "core", "package.json");
+        if (!File.Exists(installed))
+        {
+            var install = await RunAsync("npm", ["ci", "--no-audit", "--no-fund"], input: null, timeout.Token);
+            if (install.ExitCode != 0 || !File.Exists(installed))
+            {
+                throw new InvalidOperationException(
+                    $"'npm ci' in {PackageDirectory} failed (exit {install.ExitCode}):\n{install.StandardOutput}\n{install.StandardError}");
+            }
+        }
+    }
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    /// <summary>Runs a batch of requests through check.mjs; each answer is <c>{ok, result}</c> or <c>{ok: false, error}</c>.</summary>
+    public async Task<JsonArray> CallAsync(JsonArray requests)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        var result = await RunAsync("node", ["check.mjs"], requests.ToJsonString(), timeout.Token);
+        if (result.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"check.mjs exited with {result.ExitCode}: {result.StandardError}");
+        }
+
+        return JsonNode.Parse(result.StandardOutput)!.AsArray();
+    }
+
+    /// <summary>Runs one request and returns its result, failing the test with Credo's error when it was rejected.</summary>
+    public async Task<JsonObject> CallOneAsync(JsonObject request)
+    {
+        var answer = (await CallAsync([request]))[0]!.AsObject();
+        Assert.True(answer["ok"]!.GetValue<bool>(), $"Credo rejected {request["op"]}: {answer["error"]}");
+        return answer["result"]!.AsObject();
+    }
+
+    private async Task<(int ExitCode, string StandardOutput, string StandardError)> RunAsync(
+        string program, string[] arguments, string? input, CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo(program)
+        {
+            WorkingDirectory = PackageDirectory,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            StandardInputEncoding = new UTF8Encoding(false),
+            StandardOutputEncoding = Encoding.UTF8,
+            UseShellExecute = false,
+        };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        Process process;
+        try
+        {
+            process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start '{program}'.");
+        }
+        catch (Win32Exception e)
+        {
+            throw new InvalidOperationException(
+                $"The Credo model checks need Node.js 20 or later with npm on PATH ('{program}' could not be started: {e.Message}).", e);
+        }
+
+        using (process)
+        {
+            var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
+            var error = process.StandardError.ReadToEndAsync(cancellationToken);
+            if (input is not null)
+            {
+                await process.StandardInput.WriteAsync(input.AsMemory(), cancellationToken);
+            }
+
+            process.StandardInput.Close();
+            try
+            {
+                await process.WaitForExitAsync(cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                process.Kill(entireProcessTree: true);
+                throw new TimeoutException($"'{program} {string.Join(' ', arguments)}' did not finish in time.");
+            }
+
+            return (process.ExitCode, await output, await error);
+        }
+    }
+
+    private static string FindPackageDirectory()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            var candidate = Path.Combine(directory.FullName, "tests", "interop", "credo-model");
+            if (File.Exists(Path.Combine(candidate, "package.json")))
+            {
+                return candidate;
+            }
+        }
+
+        throw new InvalidOperationException("tests/interop/credo-model/package.json not found above " + AppContext.BaseDirectory);
+    }
+}
