@@ -1,0 +1,69 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+using SimpleBase;
+
+namespace Mediator.Api.State;
+
+/// <summary>Parses the configured key seed: 32 bytes as hex (64 characters), base64 (44 characters, '=' padded) or base58.</summary>
+public static class MediatorKeySeed
+{
+    public const int Length = 32;
+
+    /// <summary>
+    /// The three forms cannot be confused: hex of 32 bytes is 64 characters, base64 of 32 bytes always ends in one '='
+    /// (not a base58 character), and base58 of 32 bytes is at most 44 characters.
+    /// </summary>
+    public static bool TryParse(string? text, [NotNullWhen(true)] out byte[]? seed, [NotNullWhen(false)] out string? error)
+    {
+        seed = null;
+        var value = text?.Trim() ?? "";
+        if (value.Length == 0)
+        {
+            error = "the seed is empty";
+            return false;
+        }
+        if (value.Length == 2 * Length && value.All(Uri.IsHexDigit))
+        {
+            seed = Convert.FromHexString(value);
+            error = null;
+            return true;
+        }
+        if (value.EndsWith('='))
+        {
+            var buffer = new byte[Length + 3];
+            if (Convert.TryFromBase64String(value, buffer, out var written) && written == Length)
+            {
+                seed = buffer[..Length];
+                error = null;
+                return true;
+            }
+            error = string.Create(CultureInfo.InvariantCulture,
+                $"a base64 seed must decode to {Length} bytes (44 characters with '=' padding)");
+            return false;
+        }
+        if (TryDecodeBase58(value, out var bytes))
+        {
+            if (bytes.Length == Length)
+            {
+                seed = bytes;
+                error = null;
+                return true;
+            }
+            error = string.Create(CultureInfo.InvariantCulture, $"a base58 seed must decode to {Length} bytes, not {bytes.Length}");
+            return false;
+        }
+        error = string.Create(CultureInfo.InvariantCulture,
+            $"expected {Length} bytes as hex (64 characters), base64 (44 characters ending in '=') or base58");
+        return false;
+    }
+
+    internal static bool TryDecodeBase58(string value, [NotNullWhen(true)] out byte[]? bytes)
+    {
+        bytes = null;
+        if (value.Length == 0 || value.Length > 128) return false;
+        var buffer = new byte[value.Length];
+        if (!Base58.Bitcoin.TryDecode(value, buffer, out var written)) return false;
+        bytes = buffer[..written];
+        return true;
+    }
+}
