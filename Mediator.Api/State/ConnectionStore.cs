@@ -172,7 +172,7 @@ public sealed class ConnectionStore(NpgsqlDataSource dataSource, KeylistCache ke
             OurDid = NullableString(reader, 10),
             OurVerkey = NullableString(reader, 11),
             OurKeyKind = StateText.OurKeyKindOf(reader.GetString(12)),
-            OurKeySeed = reader.IsDBNull(13) ? null : reader.GetFieldValue<byte[]>(13),
+            OurKeySeed = reader.IsDBNull(13) ? (ReadOnlyMemory<byte>?)null : reader.GetFieldValue<byte[]>(13),
             InvitationId = NullableString(reader, 14),
             ThreadId = NullableString(reader, 15),
             CreatedAt = reader.GetFieldValue<DateTimeOffset>(16),
