@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
+using System.Buffers;
 using SimpleBase;
 
 namespace Mediator.Api.State;
@@ -61,9 +62,14 @@ public static class MediatorKeySeed
     {
         bytes = null;
         if (value.Length == 0 || value.Length > 128) return false;
+        // SimpleBase indexes a 128-entry table by character (non-ASCII input throws): hand it only alphabet characters.
+        if (value.AsSpan().IndexOfAnyExcept(Base58Alphabet) >= 0) return false;
         var buffer = new byte[value.Length];
         if (!Base58.Bitcoin.TryDecode(value, buffer, out var written)) return false;
         bytes = buffer[..written];
         return true;
     }
+
+    private static readonly SearchValues<char> Base58Alphabet =
+        SearchValues.Create("123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz");
 }

@@ -1,4 +1,6 @@
 using Mediator.Api.State;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using Npgsql;
 using PickupAspire.TestSupport;
 
@@ -52,6 +54,66 @@ public class KeylistCacheTests
         await Eventually.TrueAsync(async () => await a.Cache.FindConnectionAsync(key, None) == second.Id,
             "replica A to see the key now registered by the second connection");
         Assert.True(a.Listener.IsListening);
+    }
+
+    [Fact]
+    public async Task Entries_are_served_from_memory_until_invalidated_or_their_ttl_ends()
+    {
+        var server = await PostgresServer.GetSharedAsync();
+        var connectionString = await server.CreateDatabaseAsync("state");
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var replica = await StateReplica.StartAsync(connectionString, new Dictionary<string, string?>
+        {
+            ["Mediator:State:KeylistCacheNegativeTtl"] = "00:00:05",
+            ["Mediator:State:KeylistCachePositiveTtl"] = "00:10:00",
+        }, services => services.AddSingleton<TimeProvider>(time));
+        var connection = await replica.CreateConnectionAsync();
+        var key = TestKeys.NewVerkey();
+
+        // Changes made behind the mediator's back (no trigger, so no NOTIFY) show what the cache serves.
+        await using var db = new NpgsqlConnection(connectionString);
+        await db.OpenAsync();
+        await using (var disable = new NpgsqlCommand("ALTER TABLE mediator.keylist DISABLE TRIGGER USER", db))
+            await disable.ExecuteNonQueryAsync();
+
+        Assert.Null(await replica.Cache.FindConnectionAsync(key, None));
+        await using (var insert = new NpgsqlCommand("INSERT INTO mediator.keylist (recipient_key, connection_id) VALUES ($1, $2)", db))
+        {
+            insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = key });
+            insert.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = connection.Id });
+            await insert.ExecuteNonQueryAsync();
+        }
+        Assert.Null(await replica.Cache.FindConnectionAsync(key, None)); // the remembered "unknown"
+        time.Advance(TimeSpan.FromSeconds(6));
+        Assert.Equal(connection.Id, await replica.Cache.FindConnectionAsync(key, None));
+
+        await using (var delete = new NpgsqlCommand("DELETE FROM mediator.keylist WHERE recipient_key = $1", db))
+        {
+            delete.Parameters.Add(new NpgsqlParameter<string> { TypedValue = key });
+            await delete.ExecuteNonQueryAsync();
+        }
+        Assert.Equal(connection.Id, await replica.Cache.FindConnectionAsync(key, None)); // the remembered owner
+        replica.Cache.Invalidate([key]);
+        Assert.Null(await replica.Cache.FindConnectionAsync(key, None));
+
+        // The positive TTL is the safety net for a change nobody announced.
+        await using (var insert = new NpgsqlCommand("INSERT INTO mediator.keylist (recipient_key, connection_id) VALUES ($1, $2)", db))
+        {
+            insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = key });
+            insert.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = connection.Id });
+            await insert.ExecuteNonQueryAsync();
+        }
+        time.Advance(TimeSpan.FromSeconds(6));
+        Assert.Equal(connection.Id, await replica.Cache.FindConnectionAsync(key, None));
+        await using (var delete = new NpgsqlCommand("DELETE FROM mediator.keylist WHERE recipient_key = $1", db))
+        {
+            delete.Parameters.Add(new NpgsqlParameter<string> { TypedValue = key });
+            await delete.ExecuteNonQueryAsync();
+        }
+        time.Advance(TimeSpan.FromMinutes(9));
+        Assert.Equal(connection.Id, await replica.Cache.FindConnectionAsync(key, None));
+        time.Advance(TimeSpan.FromMinutes(2));
+        Assert.Null(await replica.Cache.FindConnectionAsync(key, None));
     }
 
     [Fact]

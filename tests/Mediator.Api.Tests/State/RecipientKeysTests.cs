@@ -26,6 +26,8 @@ public class RecipientKeysTests
     [InlineData("did:key:z6LSbysY2xFMRpGMhb7tFTLMpeuPRaqaWM1yECx2AtzE3KCc", "Ed25519")] // an X25519 did:key
     [InlineData("not base58 0OIl", "neither")]
     [InlineData("3yZe7d", "32 bytes")]
+    [InlineData("6Mkü\u0100\uFFFF", "neither")] // non-ASCII: refused, not an IndexOutOfRangeException
+    [InlineData("did:key:z6Mkü\u0100", "Ed25519")]
     public void Malformed_keys_are_refused_with_the_reason(string input, string reason)
     {
         Assert.False(RecipientKeys.TryNormalise(input, out _, out var error));

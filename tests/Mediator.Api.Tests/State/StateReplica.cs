@@ -27,11 +27,13 @@ internal sealed class StateReplica : IAsyncDisposable
     public KeylistChangeListener Listener => Services.GetRequiredService<KeylistChangeListener>();
 
     /// <summary>Builds and starts the replica; returns once its schema and identity are ready and its listener listens.</summary>
-    public static async Task<StateReplica> StartAsync(string connectionString, IReadOnlyDictionary<string, string?>? settings = null)
+    public static async Task<StateReplica> StartAsync(string connectionString, IReadOnlyDictionary<string, string?>? settings = null,
+        Action<IServiceCollection>? services = null)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>());
         builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
+        services?.Invoke(builder.Services);
         builder.AddMediatorState();
         var host = builder.Build();
         try
