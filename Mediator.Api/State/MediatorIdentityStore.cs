@@ -43,8 +43,9 @@ public sealed class MediatorIdentityStore(
         var configured = options.Value.KeySeed;
         if (!string.IsNullOrWhiteSpace(configured))
         {
-            if (!MediatorKeySeed.TryParse(configured, out var seed, out var error))
+            if (!MediatorKeySeed.TryParse(configured, out var seed, out var form, out var error))
                 throw new InvalidOperationException($"{MediatorStateOptions.KeySeedKey} is not a valid key seed: {error}");
+            MediatorStateLog.ConfiguredSeedForm(logger, form);
             var identity = new MediatorIdentity(seed, derive(seed), MediatorKeySource.Configured);
             CryptographicOperations.ZeroMemory(seed);
             var stored = await ReadStoredVerkeyAsync(cancellationToken).ConfigureAwait(false);

@@ -13,6 +13,9 @@ internal static partial class MediatorStateLog
     [LoggerMessage(EventId = 4102, Level = LogLevel.Information, Message = "Generated and stored the mediator key {Verkey}")]
     public static partial void IdentityGenerated(ILogger logger, string verkey);
 
+    [LoggerMessage(EventId = 4104, Level = LogLevel.Information, Message = "The mediator key comes from configuration (a {Form} seed)")]
+    public static partial void ConfiguredSeedForm(ILogger logger, string form);
+
     [LoggerMessage(EventId = 4103, Level = LogLevel.Warning,
         Message = "The configured mediator key {ConfiguredVerkey} differs from the key stored earlier ({StoredVerkey}); connections made with the stored key will not be recognised")]
     public static partial void ConfiguredKeyDiffersFromStored(ILogger logger, string configuredVerkey, string storedVerkey);

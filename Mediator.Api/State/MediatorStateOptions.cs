@@ -15,7 +15,8 @@ public sealed class MediatorStateOptions : IValidatableObject
 
     /// <summary>
     /// The mediator's Ed25519 key seed, 32 bytes as base64 (44 characters with '=' padding), base58 or hex (64
-    /// characters). When absent, a seed is generated once and stored in the database, so all replicas share it.
+    /// characters), or a passphrase of at least 32 characters (hashed to the seed; see <see cref="MediatorKeySeed"/>).
+    /// When absent, a seed is generated once and stored in the database, so all replicas share it.
     /// </summary>
     public string? KeySeed { get; set; }
 

@@ -110,6 +110,26 @@ public class MediatorIdentityTests
     }
 
     [Fact]
+    public async Task A_generated_passphrase_secret_gives_every_replica_the_same_key()
+    {
+        // The AppHost's generated parameter: 48 letters and digits.
+        const string secret = "p9XcQ2vR7kLmN4tY8wZ3bH6jF1sD5gA0eU2iO9uK7yT4rE3q";
+        var server = await PostgresServer.GetSharedAsync();
+        var connectionString = await server.CreateDatabaseAsync("identity");
+        var settings = new Dictionary<string, string?> { [MediatorStateOptions.KeySeedKey] = secret };
+        await using var first = await StateReplica.StartAsync(connectionString, settings);
+        await using var second = await StateReplica.StartAsync(connectionString, settings);
+
+        Assert.Equal(MediatorKeySource.Configured, first.Identity.Current.Source);
+        Assert.Equal(first.Identity.Current.Verkey, second.Identity.Current.Verkey);
+        var expectedSeed = System.Security.Cryptography.SHA256.HashData(
+            System.Text.Encoding.UTF8.GetBytes("PickupAspire mediator key seed:" + secret));
+        Assert.Equal(expectedSeed, first.Identity.Current.KeySeed.ToArray());
+        Assert.True(MediatorKeySeed.TryParse(secret, out _, out var form, out _));
+        Assert.Equal("passphrase", form);
+    }
+
+    [Fact]
     public void Seed_formats_parse_to_the_same_bytes()
     {
         var seed = Convert.FromHexString(Rfc8032SeedHex);
@@ -118,7 +138,10 @@ public class MediatorIdentityTests
             Assert.True(MediatorKeySeed.TryParse(text, out var parsed, out var error), $"{text}: {error}");
             Assert.Equal(seed, parsed);
         }
-        Assert.False(MediatorKeySeed.TryParse(Base58.Bitcoin.Encode(seed[..31]), out _, out var shortError));
+        Assert.False(MediatorKeySeed.TryParse(Base58.Bitcoin.Encode(seed[..16]), out _, out var shortError));
         Assert.Contains("32 bytes", shortError);
+        Assert.Contains("passphrase of at least 32 characters", shortError);
+        Assert.False(MediatorKeySeed.TryParse(Convert.ToBase64String(seed[..31]), out _, out var base64Error));
+        Assert.Contains("base64", base64Error);
     }
 }
