@@ -64,12 +64,19 @@ public sealed class KeylistStore(NpgsqlDataSource dataSource, KeylistCache cache
         await using (var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false))
         {
             long count;
-            await using (var lockCommand = new NpgsqlCommand(MediatorSql.LockConnectionAndCountKeys, connection, transaction))
+            await using (var lockAndCount = new NpgsqlBatch(connection, transaction))
             {
+                var lockCommand = new NpgsqlBatchCommand(MediatorSql.LockConnection);
                 lockCommand.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = connectionId });
-                count = await lockCommand.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is long c
-                    ? c
-                    : throw new ConnectionNotFoundException(connectionId);
+                var countCommand = new NpgsqlBatchCommand(MediatorSql.CountKeys);
+                countCommand.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = connectionId });
+                lockAndCount.BatchCommands.Add(lockCommand);
+                lockAndCount.BatchCommands.Add(countCommand);
+                await using var reader = await lockAndCount.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) throw new ConnectionNotFoundException(connectionId);
+                await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+                await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                count = reader.GetInt64(0);
             }
 
             foreach (var update in updates)

@@ -192,14 +192,12 @@ internal static class MediatorSql
     public const string SelectKeyOwner = "SELECT connection_id FROM mediator.keylist WHERE recipient_key = $1";
 
     /// <summary>
-    /// Locks the connection row (serialising keylist updates of one connection, so the size limit holds) and counts its
-    /// keys. NO KEY UPDATE does not block the foreign-key checks of other transactions.
+    /// Locks the connection row, serialising keylist updates of one connection so that the size limit holds. NO KEY
+    /// UPDATE does not block other transactions' foreign-key checks. The count follows as a separate statement (in the
+    /// same batch): in READ COMMITTED only a statement started after the lock was granted sees the keys committed by the
+    /// transaction it waited for (a sub-select next to FOR UPDATE keeps the older snapshot).
     /// </summary>
-    public const string LockConnectionAndCountKeys = """
-        SELECT (SELECT count(*) FROM mediator.keylist k WHERE k.connection_id = c.id)
-        FROM mediator.connections c WHERE c.id = $1
-        FOR NO KEY UPDATE OF c
-        """;
+    public const string LockConnection = "SELECT 1 FROM mediator.connections WHERE id = $1 FOR NO KEY UPDATE";
 
     public const string InsertKey = """
         INSERT INTO mediator.keylist (recipient_key, connection_id) VALUES ($1, $2)

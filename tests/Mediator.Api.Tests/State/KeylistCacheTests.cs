@@ -57,6 +57,31 @@ public class KeylistCacheTests
     }
 
     [Fact]
+    public async Task Deleting_a_connection_on_replica_B_drops_its_keys_from_replica_A()
+    {
+        var (a, connectionString) = await StateReplica.StartOnNewDatabaseAsync(LongTtls);
+        await using var _ = a;
+        await using var b = await StateReplica.StartAsync(connectionString, LongTtls);
+        var connection = await b.CreateConnectionAsync();
+        var keys = new[] { TestKeys.NewVerkey(), TestKeys.NewVerkey() };
+        await b.Keylists.UpdateAsync(connection.Id, keys.Select(k => new KeylistUpdate(k, KeylistAction.Add)).ToArray(), None);
+        await Eventually.TrueAsync(async () =>
+        {
+            foreach (var key in keys) Assert.Equal(connection.Id, await a.Cache.FindConnectionAsync(key, None));
+            return a.Cache.Count == 2;
+        }, "replica A to cache both keys");
+
+        Assert.True(await b.Connections.DeleteAsync(connection.Id, None));
+
+        await Eventually.TrueAsync(async () =>
+        {
+            foreach (var key in keys)
+                if (await a.Cache.FindConnectionAsync(key, None) is not null) return false;
+            return true;
+        }, "replica A to drop the keys of the connection deleted on replica B");
+    }
+
+    [Fact]
     public async Task Entries_are_served_from_memory_until_invalidated_or_their_ttl_ends()
     {
         var server = await PostgresServer.GetSharedAsync();

@@ -79,6 +79,23 @@ public class KeylistStoreTests
     }
 
     [Fact]
+    public async Task The_limit_holds_when_one_connection_adds_keys_concurrently()
+    {
+        await using var replica = (await StateReplica.StartOnNewDatabaseAsync(
+            new Dictionary<string, string?> { ["Mediator:State:MaxKeysPerConnection"] = "4" })).Replica;
+        var connection = await replica.CreateConnectionAsync();
+        var batches = Enumerable.Range(0, 4)
+            .Select(_ => Enumerable.Range(0, 3).Select(_ => new KeylistUpdate(TestKeys.NewVerkey(), KeylistAction.Add)).ToArray())
+            .ToArray();
+
+        var outcomes = (await Task.WhenAll(batches.Select(b => replica.Keylists.UpdateAsync(connection.Id, b, None)))).SelectMany(o => o).ToArray();
+
+        Assert.Equal(4, outcomes.Count(o => o.Result == KeylistUpdateResult.Success));
+        Assert.Equal(8, outcomes.Count(o => o.Result == KeylistUpdateResult.ClientError));
+        Assert.Equal(4, await replica.Keylists.CountAsync(connection.Id, None));
+    }
+
+    [Fact]
     public async Task Query_pages_are_stable_complete_and_clamped()
     {
         await using var replica = (await StateReplica.StartOnNewDatabaseAsync(
