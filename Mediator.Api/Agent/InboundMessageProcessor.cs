@@ -223,7 +223,7 @@ public sealed class InboundMessageProcessor(
 
     private MessageContext CreateContext(DidcommMessage message, MessageType registeredType, UnpackedMessage unpacked, Ed25519KeyPair key,
         ConnectionRecord? connection, ITransportSession session, bool isMediatorKey) =>
-        new(message, registeredType, unpacked.Plaintext, unpacked.SenderVerkey, key, connection, session, services, outbound, sessions, logger)
+        new(message, registeredType, unpacked.Plaintext, unpacked.SenderVerkey, key, connection, session, services, outbound, sessions, keys, logger)
         {
             IsForMediatorKey = isMediatorKey,
         };

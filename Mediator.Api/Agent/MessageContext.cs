@@ -16,6 +16,7 @@ public sealed class MessageContext
     private readonly IOutboundMessageSender _outbound;
     private readonly TransportSessionRegistry _sessions;
     private readonly ILogger _logger;
+    private readonly MediatorKeyRing _keys;
     private int _replies;
 
     public MessageContext(
@@ -29,8 +30,10 @@ public sealed class MessageContext
         IServiceProvider services,
         IOutboundMessageSender outbound,
         TransportSessionRegistry sessions,
+        MediatorKeyRing keys,
         ILogger logger)
     {
+        _keys = keys;
         Message = message;
         RegisteredType = registeredType;
         Plaintext = plaintext;
@@ -145,11 +148,16 @@ public sealed class MessageContext
         return new OutboundDelivery(DeliveryRoute.Undeliverable, "no reply path");
     }
 
-    /// <summary>Authcrypt from our key to the sender's key (Credo answers a return route to the envelope's sender key), else to the connection's keys.</summary>
+    /// <summary>
+    /// Authcrypt to the sender's key (Credo answers a return route to the envelope's sender key), else to the
+    /// connection's keys; from our key on the connection when there is one (after a handshake: the new connection key),
+    /// else from the key the envelope was for.
+    /// </summary>
     private byte[]? PackToSender(JsonObject reply)
     {
         IReadOnlyList<string>? recipients = SenderVerkey is not null ? [SenderVerkey]
             : Connection is { TheirRecipientKeys.Count: > 0 } c ? c.TheirRecipientKeys : null;
-        return recipients is null ? null : EnvelopePacker.Pack(JsJson.ToUtf8Bytes(reply), recipients, RecipientKey);
+        var from = Connection is { } connection ? _keys.GetOurKey(connection) : RecipientKey;
+        return recipients is null ? null : EnvelopePacker.Pack(JsJson.ToUtf8Bytes(reply), recipients, from);
     }
 }
