@@ -255,3 +255,32 @@ public sealed class WebSocketKeepAliveTests
         return frame.ToArray();
     }
 }
+
+public sealed class WebSocketReturnRouteTests
+{
+    [Fact]
+    public async Task Return_route_all_sticks_to_the_socket_after_a_message_with_none()
+    {
+        await using var host = await MediatorTestHost.StartOnNewDatabaseAsync("ws");
+        var wallet = new TestWallet(host);
+        await wallet.GetInvitationAsync();
+        await wallet.ConnectWithDidExchangeAsync();
+        var registry = host.Services.GetRequiredService<TransportSessionRegistry>();
+        var outbound = host.Services.GetRequiredService<IOutboundMessageSender>();
+        var connection = (await host.Connections.FindByOurVerkeyAsync(wallet.MediatorVerkey!, CancellationToken.None))!;
+        await using var socket = await wallet.OpenWebSocketAsync();
+
+        await socket.SendAsync(TestWallet.TrustPing());
+        await socket.ReceiveAsync();
+        // A message with return_route none on the same socket (Credo's complete does this); its reply still comes here,
+        // because the socket is the connection's session.
+        var ping = TestWallet.TrustPing();
+        await socket.SendAsync(ping, ReturnRoute.None);
+        Assert.Equal(ping.Id, (await socket.ReceiveAsync()).Message.ThreadId);
+        Assert.True(registry.TryGetSession(connection.Id, out var session));
+        Assert.Equal(ReturnRoute.All, session.ReturnRoute);
+        var delivery = await outbound.SendAsync(new OutboundMessage(connection, TestWallet.TrustPing(false).ToJson()) { SessionsOnly = true }, CancellationToken.None);
+        Assert.Equal(DeliveryRoute.Session, delivery.Route);
+        await socket.ReceiveAsync();
+    }
+}
