@@ -284,3 +284,40 @@ public sealed class WebSocketReturnRouteTests
         await socket.ReceiveAsync();
     }
 }
+
+public sealed class WebSocketShutdownTests
+{
+    [Fact]
+    public async Task Stopping_the_replica_closes_its_sockets_with_going_away_and_runs_session_callbacks()
+    {
+        var host = await MediatorTestHost.StartOnNewDatabaseAsync("ws");
+        try
+        {
+            var wallet = new TestWallet(host);
+            await wallet.GetInvitationAsync();
+            await wallet.ConnectWithDidExchangeAsync();
+            var registry = host.Services.GetRequiredService<TransportSessionRegistry>();
+            var connection = (await host.Connections.FindByOurVerkeyAsync(wallet.MediatorVerkey!, CancellationToken.None))!;
+            await using var socket = await wallet.OpenWebSocketAsync();
+            await socket.SendAsync(TestWallet.TrustPing());
+            await socket.ReceiveAsync();
+            Assert.True(registry.TryGetSession(connection.Id, out var session));
+            var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            session.OnClosed(_ => { closed.TrySetResult(); return Task.CompletedTask; });
+
+            var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+            var stop = host.DisposeAsync().AsTask();
+            var (status, reason) = await socket.ReceiveCloseAsync(TimeSpan.FromSeconds(20));
+            Assert.Equal(WebSocketCloseStatus.EndpointUnavailable, status);
+            Assert.Equal("replica shutting down", reason);
+            await socket.DisposeAsync();
+            await closed.Task.WaitAsync(TimeSpan.FromSeconds(20));
+            await stop.WaitAsync(TimeSpan.FromSeconds(25));
+            Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(20), $"stopping took {stopwatch.Elapsed}");
+        }
+        finally
+        {
+            await host.DisposeAsync();
+        }
+    }
+}
