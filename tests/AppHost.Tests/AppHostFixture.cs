@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Xunit.Abstractions;
@@ -48,6 +49,14 @@ public sealed class AppHostFixture(IMessageSink diagnostics) : IAsyncLifetime
         MediatorReplicaInfos = await ReplicaInfo.WaitForHealthyReplicasAsync(_app, Mediator, MediatorReplicas, timeout.Token);
         await _app.ResourceNotifications.WaitForResourceHealthyAsync(Notifier, timeout.Token);
         diagnostics.OnMessage(new DiagnosticMessage($"AppHost started and healthy in {clock.Elapsed.TotalSeconds:F1} s"));
+
+        var postgres = await _app.ResourceNotifications.WaitForResourceAsync(
+            "postgres", e => e.Snapshot.State?.Text == KnownResourceStates.Running, timeout.Token);
+        _postgresRunDirectory = Convert.ToString(
+            postgres.Snapshot.Properties.FirstOrDefault(p => p.Name == "executable.workDir")?.Value, CultureInfo.InvariantCulture)
+            ?? throw new InvalidOperationException("The postgres resource reports no working directory.");
+        _processes = LeftoverProcesses.RecordRunOf(Environment.ProcessId);
+        diagnostics.OnMessage(new DiagnosticMessage($"AppHost run: {_processes.Count} processes, PostgreSQL in {_postgresRunDirectory}"));
     }
 
     public async Task DisposeAsync()
@@ -57,5 +66,19 @@ public sealed class AppHostFixture(IMessageSink diagnostics) : IAsyncLifetime
         await _app.StopAsync();
         await _app.DisposeAsync();
         diagnostics.OnMessage(new DiagnosticMessage($"AppHost stopped in {clock.Elapsed.TotalSeconds:F1} s"));
+
+        // Nothing of the run may outlive it: DCP, the local server, the services, the server's data directory.
+        var left = _processes is null ? [] : await _processes.WaitUntilGoneAsync(TimeSpan.FromSeconds(30));
+        if (_postgresRunDirectory is not null && Directory.Exists(_postgresRunDirectory))
+        {
+            left.Add($"directory {_postgresRunDirectory}");
+        }
+        if (left.Count > 0)
+        {
+            throw new InvalidOperationException($"The AppHost left behind: {string.Join("; ", left)}");
+        }
     }
+
+    private LeftoverProcesses? _processes;
+    private string? _postgresRunDirectory;
 }
