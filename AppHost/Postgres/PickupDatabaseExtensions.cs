@@ -14,10 +14,14 @@ public static class PickupDatabaseExtensions
         this IDistributedApplicationBuilder builder, string name = "pickup")
     {
         var mode = PostgresModeResolver.Resolve(builder, name);
+        // Chosen explicitly without a container runtime, the container would wait forever: say so up front.
+        var noRuntime = mode == PostgresMode.Container && builder.ExecutionContext.IsRunMode
+            && !PostgresModeResolver.ContainerRuntimeAnswers(builder);
         builder.Eventing.Subscribe<BeforeStartEvent>((@event, _) =>
         {
             var logger = @event.Services.GetRequiredService<ILoggerFactory>().CreateLogger(PostgresLog.Category);
             PostgresLog.ModeChosen(logger, mode, builder.Configuration[PostgresModeResolver.ModeKey] ?? "auto");
+            if (noRuntime) PostgresLog.NoContainerRuntime(logger);
             return Task.CompletedTask;
         });
 

@@ -54,7 +54,7 @@ internal static class PostgresModeResolver
     }
 
     /// <summary>True when <c>docker info</c> (or the configured runtime's) succeeds within a few seconds.</summary>
-    private static bool ContainerRuntimeAnswers(IDistributedApplicationBuilder builder)
+    public static bool ContainerRuntimeAnswers(IDistributedApplicationBuilder builder)
     {
         var runtime = builder.Configuration["ASPIRE_CONTAINER_RUNTIME"]
             ?? builder.Configuration["DOTNET_ASPIRE_CONTAINER_RUNTIME"]
