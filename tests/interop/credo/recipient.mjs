@@ -2,13 +2,14 @@
 // A Credo 0.5.17 wallet-like agent that takes a mediator from its invitation URL, publishes an invitation that routes
 // through that mediator, and reports every basic message it receives. Driven by JSON lines; see README.md.
 import credo from '@credo-ts/core'
-import { emit, fail, installCrashHandlers, parseCli, intArg, logLevelArg, withTimeout, readCommands } from './lib/common.mjs'
+import { emit, fail, installCrashHandlers, parseCli, intArg, logLevelArg, withTimeout, readCommands,
+  traceMessages } from './lib/common.mjs'
 import { createMediatedAgent, pickupStrategies } from './lib/mediated-agent.mjs'
 
 const { HandshakeProtocol } = credo
 
 const usage = `usage: node recipient.mjs --mediator-invitation-url <url> [--pickup live|poll|poll-v1|implicit]
-  [--poll-interval-ms 1000] [--batch-size 10] [--timeout-ms 30000] [--label credo-recipient] [--log-level warn]
+  [--poll-interval-ms 1000] [--batch-size 10] [--timeout-ms 30000] [--label credo-recipient] [--trace] [--log-level warn]
   [--no-invitation]`
 
 installCrashHandlers()
@@ -19,6 +20,7 @@ const args = parseCli({
   'batch-size': { type: 'string' },
   'timeout-ms': { type: 'string' },
   label: { type: 'string', default: 'credo-recipient' },
+  trace: { type: 'boolean', default: false },
   'log-level': { type: 'string', default: 'warn' },
   'no-invitation': { type: 'boolean', default: false },
 }, usage)
@@ -34,6 +36,7 @@ const agent = createMediatedAgent({
   pollIntervalMs: intArg(args, 'poll-interval-ms', 1000),
   batchSize: intArg(args, 'batch-size', 10),
 })
+if (args.trace) traceMessages(agent)
 
 let received = 0
 const counts = new Map()

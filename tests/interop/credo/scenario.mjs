@@ -10,7 +10,7 @@ import { Child } from './lib/child.mjs'
 
 const usage = `usage: node scenario.mjs [--mediator-invitation-url <url>] [--sender-mediator-invitation-url <url>]
   [--count 200] [--pickup live|poll] [--phases live,offline] [--timeout-ms 120000] [--settle-ms 1000]
-  [--forwarding QueueAndLiveModeDelivery|QueueOnly|DirectDelivery] [--verbose] [--log-level warn]
+  [--forwarding QueueAndLiveModeDelivery|QueueOnly|DirectDelivery] [--verbose] [--trace] [--log-level warn]
 Without --mediator-invitation-url a Credo mediator (mediator.mjs) is started on a free loopback port.`
 
 installCrashHandlers()
@@ -24,6 +24,7 @@ const args = parseCli({
   'settle-ms': { type: 'string' },
   forwarding: { type: 'string', default: 'QueueAndLiveModeDelivery' },
   verbose: { type: 'boolean', default: false },
+  trace: { type: 'boolean', default: false },
   'log-level': { type: 'string', default: 'warn' },
 }, usage)
 const count = intArg(args, 'count', 200)
@@ -33,6 +34,7 @@ const phases = args.phases.split(',').map((p) => p.trim()).filter(Boolean)
 for (const phase of phases) if (!['live', 'offline'].includes(phase)) fail(`unknown phase '${phase}'`, 2)
 if (!['live', 'poll'].includes(args.pickup)) fail(`--pickup must be live or poll, got '${args.pickup}'`, 2)
 const logLevel = args['log-level']
+const traceArgs = args.trace ? ['--trace'] : []
 
 const children = []
 const onEvent = args.verbose ? (name, event) => process.stderr.write(`[${name}] ${JSON.stringify(event)}\n`) : undefined
@@ -96,7 +98,7 @@ try {
   if (!mediatorUrl) {
     const port = await freePort()
     const mediator = start('mediator', 'mediator.mjs', ['--port', String(port), '--forwarding', args.forwarding,
-      '--log-level', logLevel])
+      '--log-level', logLevel, ...traceArgs])
     const ready = await timed('mediatorStart', () => mediator.waitForEvent('ready', 30000))
     mediatorUrl = ready.invitationUrl
     emit('mediator', { port, forwarding: args.forwarding })
@@ -104,7 +106,7 @@ try {
   const senderMediatorUrl = args['sender-mediator-invitation-url'] ?? mediatorUrl
 
   const recipient = start('recipient', 'recipient.mjs', ['--mediator-invitation-url', mediatorUrl, '--pickup', args.pickup,
-    '--poll-interval-ms', '500', '--timeout-ms', String(Math.min(timeoutMs, 60000)), '--log-level', logLevel])
+    '--poll-interval-ms', '500', '--timeout-ms', String(Math.min(timeoutMs, 60000)), '--log-level', logLevel, ...traceArgs])
   const invitation = await timed('recipientStart', () => recipient.waitForEvent('invitation', 60000))
   if (args.pickup === 'live') {
     await recipient.waitFor((e) => e.event === 'live-delivery' && e.liveDelivery === true, 30000, 'live delivery on')
@@ -112,7 +114,7 @@ try {
   emit('recipient-ready', { ms: timings.recipientStart })
 
   const sender = start('sender', 'sender.mjs', ['--invitation-url', invitation.url, '--mediator-invitation-url',
-    senderMediatorUrl, '--interactive', '--timeout-ms', String(Math.min(timeoutMs, 60000)), '--log-level', logLevel])
+    senderMediatorUrl, '--interactive', '--timeout-ms', String(Math.min(timeoutMs, 60000)), '--log-level', logLevel, ...traceArgs])
   await timed('senderConnect', () => sender.waitForEvent('connected', 60000))
   emit('sender-connected', { ms: timings.senderConnect })
 

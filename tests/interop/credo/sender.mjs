@@ -3,12 +3,13 @@
 // contents. It reaches the world through a mediator of its own (--mediator-invitation-url), as a mobile wallet would.
 // Driven by arguments (--count: send and exit) or JSON lines on stdin (--interactive); see README.md.
 import { randomUUID } from 'node:crypto'
-import { emit, fail, installCrashHandlers, parseCli, intArg, logLevelArg, withTimeout, readCommands } from './lib/common.mjs'
+import { emit, fail, installCrashHandlers, parseCli, intArg, logLevelArg, withTimeout, readCommands,
+  traceMessages } from './lib/common.mjs'
 import { createMediatedAgent, pickupStrategies } from './lib/mediated-agent.mjs'
 
 const usage = `usage: node sender.mjs --invitation-url <recipient invitation url> --mediator-invitation-url <url>
   [--count 200] [--interactive] [--prefix <text>] [--pickup live|poll|implicit] [--timeout-ms 30000]
-  [--label credo-sender] [--log-level warn]`
+  [--label credo-sender] [--trace] [--log-level warn]`
 
 installCrashHandlers()
 const args = parseCli({
@@ -20,6 +21,7 @@ const args = parseCli({
   pickup: { type: 'string', default: 'live' },
   'timeout-ms': { type: 'string' },
   label: { type: 'string', default: 'credo-sender' },
+  trace: { type: 'boolean', default: false },
   'log-level': { type: 'string', default: 'warn' },
 }, usage)
 if (!args['invitation-url']) fail('--invitation-url is required', 2)
@@ -37,6 +39,7 @@ const agent = createMediatedAgent({
   pollIntervalMs: 1000,
   batchSize: 10,
 })
+if (args.trace) traceMessages(agent)
 
 let connectionId
 let sentTotal = 0

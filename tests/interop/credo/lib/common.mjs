@@ -141,3 +141,19 @@ export function createAgent({ label, logLevel, endpoints, modules, dependencies,
     modules: { sodiumWallet: sodiumWalletModule(), ...modules },
   })
 }
+
+/**
+ * Reports every DIDComm plaintext message the agent processed ("in") or sent ("out") as a `trace` JSON line,
+ * with the full message JSON: the wire-level record of what Credo expects from and sends to a mediator.
+ */
+export function traceMessages(agent) {
+  agent.events.on('AgentMessageProcessed', ({ payload }) => {
+    emit('trace', { dir: 'in', type: payload.message.type, connectionId: payload.connection?.id,
+      message: payload.message.toJSON() })
+  })
+  agent.events.on('AgentMessageSent', ({ payload }) => {
+    const context = payload.message
+    emit('trace', { dir: 'out', type: context.message.type, connectionId: context.connection?.id, status: payload.status,
+      message: context.message.toJSON() })
+  })
+}

@@ -75,7 +75,7 @@ export class SodiumWallet {
     if (seed && !isValidSeed(seed, keyType)) throw new WalletError('Invalid seed provided')
     if (privateKey && !isValidPrivateKey(privateKey, keyType)) throw new WalletError('Invalid private key provided')
     // For Ed25519 both a seed and a "private key" are the 32-byte seed of the key pair.
-    const material = privateKey ?? seed
+    const material = privateKey ?? seed?.subarray(0, 32)
     const pair = material
       ? sodium.crypto_sign_seed_keypair(new Uint8Array(material))
       : sodium.crypto_sign_keypair()
