@@ -10,7 +10,7 @@ const { HandshakeProtocol } = credo
 
 const usage = `usage: node recipient.mjs --mediator-invitation-url <url> [--pickup live|poll|poll-v1|implicit]
   [--poll-interval-ms 1000] [--batch-size 10] [--timeout-ms 30000] [--label credo-recipient] [--trace] [--log-level warn]
-  [--no-invitation]`
+  [--no-invitation] [--invitation-endpoint <url>]`
 
 installCrashHandlers()
 const args = parseCli({
@@ -23,6 +23,7 @@ const args = parseCli({
   trace: { type: 'boolean', default: false },
   'log-level': { type: 'string', default: 'warn' },
   'no-invitation': { type: 'boolean', default: false },
+  'invitation-endpoint': { type: 'string' },
 }, usage)
 if (!args['mediator-invitation-url']) fail('--mediator-invitation-url is required', 2)
 if (!(args.pickup in pickupStrategies)) fail(`--pickup must be one of ${Object.keys(pickupStrategies).join('|')}, got '${args.pickup}'`, 2)
@@ -63,11 +64,25 @@ async function goOnline(first) {
 
 async function createInvitation(command = {}) {
   if (!online) throw new Error('cannot create an invitation while offline')
-  const record = await withTimeout(agent.oob.createInvitation({
-    label: args.label,
-    handshakeProtocols: [HandshakeProtocol.DidExchange, HandshakeProtocol.Connections],
-    multiUseInvitation: command.multiUse === true,
-  }), timeoutMs, 'invitation (keylist-update to the mediator)')
+  // By default the invitation's service endpoint is the one the mediator granted (mediate-grant `endpoint`). An
+  // override (e.g. another replica of the same mediator) also ends up in the DID document of the resulting connection,
+  // because for a single-use invitation Credo answers DID Exchange with the invitation's inline services.
+  const endpoint = command.endpoint ?? args['invitation-endpoint']
+  const multiUse = command.multiUse === true
+  if (endpoint && multiUse) throw new Error('an endpoint override needs a single-use invitation')
+  const record = await withTimeout((async () => {
+    let routing
+    if (endpoint) {
+      routing = await agent.mediationRecipient.getRouting({})
+      routing.endpoints = [endpoint]
+    }
+    return agent.oob.createInvitation({
+      label: args.label,
+      handshakeProtocols: [HandshakeProtocol.DidExchange, HandshakeProtocol.Connections],
+      multiUseInvitation: multiUse,
+      routing,
+    })
+  })(), timeoutMs, 'invitation (keylist-update to the mediator)')
   const invitation = record.outOfBandInvitation
   emit('invitation', { url: invitation.toUrl({ domain: 'https://example.org/recipient' }),
     invitationId: invitation.id, invitation: invitation.toJSON() })

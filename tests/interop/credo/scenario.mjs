@@ -9,6 +9,7 @@ import { emit, fail, installCrashHandlers, parseCli, intArg } from './lib/common
 import { Child } from './lib/child.mjs'
 
 const usage = `usage: node scenario.mjs [--mediator-invitation-url <url>] [--sender-mediator-invitation-url <url>]
+  [--invitation-endpoint <url> | --invitation-endpoint ws]
   [--count 200] [--pickup live|poll] [--phases live,offline] [--timeout-ms 120000] [--settle-ms 1000]
   [--forwarding QueueAndLiveModeDelivery|QueueOnly|DirectDelivery] [--verbose] [--trace] [--log-level warn]
 Without --mediator-invitation-url a Credo mediator (mediator.mjs) is started on a free loopback port.`
@@ -17,6 +18,7 @@ installCrashHandlers()
 const args = parseCli({
   'mediator-invitation-url': { type: 'string' },
   'sender-mediator-invitation-url': { type: 'string' },
+  'invitation-endpoint': { type: 'string' },
   count: { type: 'string' },
   pickup: { type: 'string', default: 'live' },
   phases: { type: 'string', default: 'live,offline' },
@@ -105,7 +107,15 @@ try {
   }
   const senderMediatorUrl = args['sender-mediator-invitation-url'] ?? mediatorUrl
 
-  const recipient = start('recipient', 'recipient.mjs', ['--mediator-invitation-url', mediatorUrl, '--pickup', args.pickup,
+  // "ws" means: the mediator's own WebSocket endpoint (sender's forwards then travel over WS instead of HTTP).
+  let invitationEndpoint = args['invitation-endpoint']
+  if (invitationEndpoint === 'ws') {
+    const invitation = JSON.parse(Buffer.from(new URL(mediatorUrl).searchParams.get('oob'), 'base64url').toString())
+    invitationEndpoint = invitation.services.map((s) => s.serviceEndpoint).find((e) => /^wss?:/.test(e))
+    if (!invitationEndpoint) throw new Error('the mediator invitation has no WebSocket service')
+  }
+  const endpointArgs = invitationEndpoint ? ['--invitation-endpoint', invitationEndpoint] : []
+  const recipient = start('recipient', 'recipient.mjs', [...endpointArgs, '--mediator-invitation-url', mediatorUrl, '--pickup', args.pickup,
     '--poll-interval-ms', '500', '--timeout-ms', String(Math.min(timeoutMs, 60000)), '--log-level', logLevel, ...traceArgs])
   const invitation = await timed('recipientStart', () => recipient.waitForEvent('invitation', 60000))
   if (args.pickup === 'live') {
@@ -156,7 +166,7 @@ try {
     emit('phase', result)
     if (!result.ok) failed = true
   }
-  emit('summary', { ok: !failed, count, pickup: args.pickup, phases: results.map((r) => ({ phase: r.phase, ok: r.ok,
+  emit('summary', { ok: !failed, count, pickup: args.pickup, invitationEndpoint, phases: results.map((r) => ({ phase: r.phase, ok: r.ok,
     sendMs: r.sendMs, untilAllReceivedMs: r.untilAllReceivedMs })), timings })
 } catch (error) {
   failed = true
