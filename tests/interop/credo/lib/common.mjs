@@ -147,8 +147,14 @@ export function createAgent({ label, logLevel, endpoints, modules, dependencies,
  * with the full message JSON: the wire-level record of what Credo expects from and sends to a mediator.
  */
 export function traceMessages(agent) {
+  // Which transport session (if any: 'http' / 'WebSocket') each inbound envelope arrived on.
+  const sessions = new WeakMap()
+  agent.events.on('AgentMessageReceived', ({ payload }) => {
+    if (payload.message && typeof payload.message === 'object') sessions.set(payload.message, payload.session?.type ?? 'none')
+  })
   agent.events.on('AgentMessageProcessed', ({ payload }) => {
     emit('trace', { dir: 'in', type: payload.message.type, connectionId: payload.connection?.id,
+      session: payload.encryptedMessage ? sessions.get(payload.encryptedMessage) : undefined,
       message: payload.message.toJSON() })
   })
   agent.events.on('AgentMessageSent', ({ payload }) => {
