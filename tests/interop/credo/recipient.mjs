@@ -132,6 +132,18 @@ readCommands(async (command) => {
         awaitCompletion: true, awaitCompletionTimeoutMs: timeoutMs })
       return emit('pickup-done', {})
     }
+    case 'drop-socket': {
+      // Abrupt network loss: destroy every outbound WebSocket without a close handshake (ws `terminate()`). Credo
+      // notices the close, waits baseMediatorReconnectionIntervalMs, reconnects, picks up and re-enables live mode.
+      let dropped = 0
+      for (const transport of agent.outboundTransports) {
+        for (const socket of transport.transportTable?.values?.() ?? []) {
+          socket.terminate()
+          dropped++
+        }
+      }
+      return emit('socket-dropped', { count: dropped })
+    }
     case 'stats': {
       const duplicates = [...counts].filter(([, n]) => n > 1).map(([content, n]) => ({ content, n }))
       return emit('stats', { received, unique: counts.size, duplicates, online })

@@ -33,7 +33,7 @@ const count = intArg(args, 'count', 200)
 const timeoutMs = intArg(args, 'timeout-ms', 120000)
 const settleMs = intArg(args, 'settle-ms', 1000)
 const phases = args.phases.split(',').map((p) => p.trim()).filter(Boolean)
-for (const phase of phases) if (!['live', 'offline'].includes(phase)) fail(`unknown phase '${phase}'`, 2)
+for (const phase of phases) if (!['live', 'offline', 'drop'].includes(phase)) fail(`unknown phase '${phase}'`, 2)
 if (!['live', 'poll'].includes(args.pickup)) fail(`--pickup must be live or poll, got '${args.pickup}'`, 2)
 const logLevel = args['log-level']
 const traceArgs = args.trace ? ['--trace'] : []
@@ -69,18 +69,24 @@ async function timed(name, action) {
 async function expectMessages(recipient, phase, expected, since) {
   const seen = new Map()
   let duplicates = []
-  await recipient.waitFor((event) => {
-    if (event.event !== 'message') return false
-    if (event.__counted === undefined) {
-      event.__counted = true
-      const n = (seen.get(event.content) ?? 0) + 1
-      seen.set(event.content, n)
-      if (n > 1) duplicates.push(event.content)
-    }
-    return [...expected].every((c) => seen.has(c))
-  }, timeoutMs, `${expected.size} messages of phase '${phase}' (have ${seen.size})`, since)
+  let timedOut
+  try {
+    await recipient.waitFor((event) => {
+      if (event.event !== 'message') return false
+      if (event.__counted === undefined) {
+        event.__counted = true
+        const n = (seen.get(event.content) ?? 0) + 1
+        seen.set(event.content, n)
+        if (n > 1) duplicates.push(event.content)
+      }
+      return [...expected].every((c) => seen.has(c))
+    }, timeoutMs, () => `${expected.size} messages of phase '${phase}' (have ${seen.size})`, since)
+  } catch (error) {
+    // Report what did and did not arrive instead of only the timeout.
+    timedOut = error.message
+  }
   // Late duplicates: give the mediator a moment to (wrongly) deliver something twice, then count again.
-  await new Promise((resolve) => setTimeout(resolve, settleMs))
+  if (!timedOut) await new Promise((resolve) => setTimeout(resolve, settleMs))
   const mark = recipient.mark()
   recipient.send({ cmd: 'stats' })
   const stats = await recipient.waitForEvent('stats', 10000, mark)
@@ -91,7 +97,7 @@ async function expectMessages(recipient, phase, expected, since) {
   const unexpected = [...counts.keys()].filter((c) => !expected.has(c))
   const missing = [...expected].filter((c) => !counts.has(c))
   return { phase, expected: expected.size, received: messages.length, unique: counts.size, duplicates, unexpected,
-    missing, recipientTotals: { received: stats.received, unique: stats.unique } }
+    missing, timedOut, recipientTotals: { received: stats.received, unique: stats.unique } }
 }
 
 let failed = false
@@ -141,6 +147,14 @@ try {
     const started = Date.now()
     const senderMark = sender.mark()
     sender.send({ cmd: 'send', count, prefix })
+    let dropped
+    if (phase === 'drop') {
+      // Kill the recipient's socket(s) abruptly once a quarter of the batch was sent (live deliveries in flight).
+      await sender.waitFor((e) => e.event === 'sent' && e.index >= Math.floor(count / 4), timeoutMs, 'a quarter sent', senderMark)
+      const m = recipient.mark()
+      recipient.send({ cmd: 'drop-socket' })
+      dropped = (await recipient.waitForEvent('socket-dropped', 10000, m)).count
+    }
     const done = await sender.waitForEvent('done', timeoutMs, senderMark)
     let onlineMs
     let receivedWhileOffline = 0
@@ -158,6 +172,7 @@ try {
     result.sendMs = done.ms
     result.onlineMs = onlineMs
     result.receivedWhileOffline = receivedWhileOffline
+    if (dropped !== undefined) result.socketsDropped = dropped
     result.untilAllReceivedMs = Date.now() - started - settleMs
     result.afterSendOrOnlineMs = Date.now() - receiveStarted - settleMs
     result.ok = result.received === count && result.unique === count && result.duplicates.length === 0 &&
@@ -165,6 +180,7 @@ try {
     results.push(result)
     emit('phase', result)
     if (!result.ok) failed = true
+    if (result.timedOut) break // the children may be in any state now: later phases would prove nothing
   }
   emit('summary', { ok: !failed, count, pickup: args.pickup, invitationEndpoint, phases: results.map((r) => ({ phase: r.phase, ok: r.ok,
     sendMs: r.sendMs, untilAllReceivedMs: r.untilAllReceivedMs })), timings })

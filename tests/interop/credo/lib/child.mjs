@@ -6,6 +6,9 @@ import path from 'node:path'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 
+/** `what` may be a function, evaluated when the wait fails (e.g. to report progress). */
+const describe = (what) => (typeof what === 'function' ? what() : what)
+
 export class Child {
   constructor(name, script, args, { onEvent } = {}) {
     this.name = name
@@ -44,8 +47,8 @@ export class Child {
       const found = this.events.slice(waiter.since).find(waiter.predicate)
       const failed = this.events.find((e) => e.event === 'error')
       if (found) waiter.resolve(found)
-      else if (failed) waiter.reject(new Error(`${this.name} reported an error while waiting for ${waiter.what}: ${failed.message}`))
-      else if (this.exitCode !== undefined) waiter.reject(new Error(`${this.name} exited (${this.exitCode}) while waiting for ${waiter.what}`))
+      else if (failed) waiter.reject(new Error(`${this.name} reported an error while waiting for ${describe(waiter.what)}: ${failed.message}`))
+      else if (this.exitCode !== undefined) waiter.reject(new Error(`${this.name} exited (${this.exitCode}) while waiting for ${describe(waiter.what)}`))
       else continue
       clearTimeout(waiter.timer)
       this.waiters.splice(this.waiters.indexOf(waiter), 1)
@@ -58,7 +61,7 @@ export class Child {
       const waiter = { predicate, resolve, reject, what, since }
       waiter.timer = setTimeout(() => {
         this.waiters.splice(this.waiters.indexOf(waiter), 1)
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${this.name}: ${what}`))
+        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${this.name}: ${describe(what)}`))
       }, timeoutMs)
       this.waiters.push(waiter)
       this.#check()
