@@ -5,13 +5,14 @@ import http from 'node:http'
 import { WebSocketServer } from 'ws'
 import credo from '@credo-ts/core'
 import credoNode from '@credo-ts/node'
-import { emit, fail, installCrashHandlers, parseCli, intArg, logLevelArg, createAgent, readCommands, traceMessages } from './lib/common.mjs'
+import { emit, fail, installCrashHandlers, parseCli, intArg, logLevelArg, createAgent, readCommands, traceMessages,
+  handshakeArg } from './lib/common.mjs'
 
 const { MediatorModule, ConnectionsModule, HttpOutboundTransport, WsOutboundTransport } = credo
 const { agentDependencies, HttpInboundTransport, WsInboundTransport } = credoNode
 
 const usage = `usage: node mediator.mjs --port <n> [--host 127.0.0.1] [--label credo-mediator]
-  [--forwarding QueueAndLiveModeDelivery|QueueOnly|DirectDelivery] [--trace] [--log-level warn]`
+  [--forwarding QueueAndLiveModeDelivery|QueueOnly|DirectDelivery] [--handshake both|didexchange|connections] [--trace] [--log-level warn]`
 
 installCrashHandlers()
 const args = parseCli({
@@ -19,6 +20,7 @@ const args = parseCli({
   host: { type: 'string', default: '127.0.0.1' },
   label: { type: 'string', default: 'credo-mediator' },
   forwarding: { type: 'string', default: 'QueueAndLiveModeDelivery' },
+  handshake: { type: 'string', default: 'both' },
   trace: { type: 'boolean', default: false },
   'log-level': { type: 'string', default: 'warn' },
 }, usage)
@@ -75,7 +77,8 @@ agent.events.on('ConnectionStateChanged', ({ payload }) => {
 
 if (args.trace) traceMessages(agent)
 await agent.initialize()
-const oob = await agent.oob.createInvitation({ multiUseInvitation: true, label: args.label })
+const oob = await agent.oob.createInvitation({ multiUseInvitation: true, label: args.label,
+  handshakeProtocols: handshakeArg(args.handshake) })
 const url = oob.outOfBandInvitation.toUrl({ domain: `http://${urlHost}:${port}/invitation` })
 invitationJson = { url, invitation: oob.outOfBandInvitation.toJSON() }
 emit('ready', { port, host, invitationUrl: url, forwarding: args.forwarding })

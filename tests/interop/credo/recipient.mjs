@@ -1,12 +1,10 @@
 #!/usr/bin/env node
 // A Credo 0.5.17 wallet-like agent that takes a mediator from its invitation URL, publishes an invitation that routes
 // through that mediator, and reports every basic message it receives. Driven by JSON lines; see README.md.
-import credo from '@credo-ts/core'
 import { emit, fail, installCrashHandlers, parseCli, intArg, logLevelArg, withTimeout, readCommands,
-  traceMessages } from './lib/common.mjs'
+  traceMessages, handshakeArg } from './lib/common.mjs'
 import { createMediatedAgent, pickupStrategies } from './lib/mediated-agent.mjs'
 
-const { HandshakeProtocol } = credo
 
 const usage = `usage: node recipient.mjs --mediator-invitation-url <url> [--pickup live|poll|poll-v1|implicit]
   [--poll-interval-ms 1000] [--batch-size 10] [--timeout-ms 30000] [--label credo-recipient] [--trace] [--log-level warn]
@@ -24,10 +22,12 @@ const args = parseCli({
   'log-level': { type: 'string', default: 'warn' },
   'no-invitation': { type: 'boolean', default: false },
   'invitation-endpoint': { type: 'string' },
+  handshake: { type: 'string', default: 'both' },
 }, usage)
 if (!args['mediator-invitation-url']) fail('--mediator-invitation-url is required', 2)
 if (!(args.pickup in pickupStrategies)) fail(`--pickup must be one of ${Object.keys(pickupStrategies).join('|')}, got '${args.pickup}'`, 2)
 const timeoutMs = intArg(args, 'timeout-ms', 30000)
+handshakeArg(args.handshake) // validate early
 
 const agent = createMediatedAgent({
   label: args.label,
@@ -78,7 +78,7 @@ async function createInvitation(command = {}) {
     }
     return agent.oob.createInvitation({
       label: args.label,
-      handshakeProtocols: [HandshakeProtocol.DidExchange, HandshakeProtocol.Connections],
+      handshakeProtocols: handshakeArg(command.handshake ?? args.handshake),
       multiUseInvitation: multiUse,
       routing,
     })

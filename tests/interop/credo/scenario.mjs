@@ -12,7 +12,8 @@ const usage = `usage: node scenario.mjs [--mediator-invitation-url <url>] [--sen
   [--invitation-endpoint <url> | --invitation-endpoint ws]
   [--count 200] [--pickup live|poll] [--phases live,offline] [--timeout-ms 120000] [--settle-ms 1000]
   [--forwarding QueueAndLiveModeDelivery|QueueOnly|DirectDelivery] [--verbose] [--trace] [--log-level warn]
-Without --mediator-invitation-url a Credo mediator (mediator.mjs) is started on a free loopback port.`
+Without --mediator-invitation-url a Credo mediator (mediator.mjs) is started on a free loopback port
+(--separate-sender-mediator: a second one for the sender). --handshake applies to the invitations created here.`
 
 installCrashHandlers()
 const args = parseCli({
@@ -25,6 +26,8 @@ const args = parseCli({
   'timeout-ms': { type: 'string' },
   'settle-ms': { type: 'string' },
   forwarding: { type: 'string', default: 'QueueAndLiveModeDelivery' },
+  handshake: { type: 'string', default: 'both' },
+  'separate-sender-mediator': { type: 'boolean', default: false },
   verbose: { type: 'boolean', default: false },
   trace: { type: 'boolean', default: false },
   'log-level': { type: 'string', default: 'warn' },
@@ -102,14 +105,18 @@ async function expectMessages(recipient, phase, expected, since) {
 
 let failed = false
 try {
-  let mediatorUrl = args['mediator-invitation-url']
-  if (!mediatorUrl) {
+  async function startMediator(name) {
     const port = await freePort()
-    const mediator = start('mediator', 'mediator.mjs', ['--port', String(port), '--forwarding', args.forwarding,
-      '--log-level', logLevel, ...traceArgs])
-    const ready = await timed('mediatorStart', () => mediator.waitForEvent('ready', 30000))
-    mediatorUrl = ready.invitationUrl
-    emit('mediator', { port, forwarding: args.forwarding })
+    const mediator = start(name, 'mediator.mjs', ['--port', String(port), '--forwarding', args.forwarding,
+      '--handshake', args.handshake, '--log-level', logLevel, ...traceArgs])
+    const ready = await timed(`${name}Start`, () => mediator.waitForEvent('ready', 30000))
+    emit(name, { port, forwarding: args.forwarding })
+    return ready.invitationUrl
+  }
+  let mediatorUrl = args['mediator-invitation-url']
+  if (!mediatorUrl) mediatorUrl = await startMediator('mediator')
+  if (args['separate-sender-mediator'] && !args['sender-mediator-invitation-url']) {
+    args['sender-mediator-invitation-url'] = await startMediator('senderMediator')
   }
   const senderMediatorUrl = args['sender-mediator-invitation-url'] ?? mediatorUrl
 
@@ -121,6 +128,7 @@ try {
     if (!invitationEndpoint) throw new Error('the mediator invitation has no WebSocket service')
   }
   const endpointArgs = invitationEndpoint ? ['--invitation-endpoint', invitationEndpoint] : []
+  endpointArgs.push('--handshake', args.handshake)
   const recipient = start('recipient', 'recipient.mjs', [...endpointArgs, '--mediator-invitation-url', mediatorUrl, '--pickup', args.pickup,
     '--poll-interval-ms', '500', '--timeout-ms', String(Math.min(timeoutMs, 60000)), '--log-level', logLevel, ...traceArgs])
   const invitation = await timed('recipientStart', () => recipient.waitForEvent('invitation', 60000))

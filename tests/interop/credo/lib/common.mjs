@@ -5,7 +5,7 @@ import credo from '@credo-ts/core'
 import { SodiumWallet } from './sodium-wallet.mjs'
 import { MemoryStorageService } from './memory-storage.mjs'
 
-const { Agent, BaseLogger, LogLevel, InjectionSymbols } = credo
+const { Agent, BaseLogger, LogLevel, InjectionSymbols, HandshakeProtocol } = credo
 
 const startedAt = Date.now()
 
@@ -162,4 +162,15 @@ export function traceMessages(agent) {
     emit('trace', { dir: 'out', type: context.message.type, connectionId: context.connection?.id, status: payload.status,
       message: context.message.toJSON() })
   })
+}
+
+/** --handshake didexchange|connections|both -> the OOB invitation's handshake protocols (in that order). */
+export function handshakeArg(raw) {
+  const map = {
+    didexchange: [HandshakeProtocol.DidExchange],
+    connections: [HandshakeProtocol.Connections],
+    both: [HandshakeProtocol.DidExchange, HandshakeProtocol.Connections],
+  }
+  if (!map[raw]) fail(`--handshake must be didexchange, connections or both, got '${raw}'`, 2)
+  return map[raw]
 }

@@ -37,6 +37,14 @@ for (const pickup of ['live', 'poll']) {
   })
 }
 
+test('Connections 1.0 handshakes, sender behind a second mediator: 50 messages exactly once', { timeout: 240000 }, async () => {
+  const { code, events, stdout, stderr } = await run(['--count', '50', '--handshake', 'connections',
+    '--separate-sender-mediator'], 230000)
+  assert.equal(code, 0, `scenario failed\n${stdout}\n${stderr.slice(-4000)}`)
+  assert.ok(events.some((e) => e.event === 'senderMediator'), 'a second mediator was started')
+  assert.deepEqual(events.filter((e) => e.event === 'phase').map((p) => [p.phase, p.ok]), [['live', true], ['offline', true]])
+})
+
 test('the scenario fails (exit 1, error line) when the mediator cannot be reached', { timeout: 120000 }, async () => {
   // A port that was free a moment ago: nothing listens there.
   const port = await new Promise((resolve) => {
