@@ -11,16 +11,19 @@ const startedAt = Date.now()
 
 /** Writes one JSON object as one line on stdout (the only thing ever written to stdout). */
 export function emit(event, fields = {}) {
+  // Writes to pipes and files are synchronous on Linux, so lines are never lost on process.exit().
   process.stdout.write(JSON.stringify({ event, t: Date.now() - startedAt, ...fields }) + '\n')
 }
 
-/** Reports a failure as a JSON line, then exits non-zero. */
+/** Reports a failure as a JSON line, then exits non-zero at once (nothing after a fail() call runs). */
 export function fail(message, code = 1) {
-  emit('error', { message: String(message) })
-  process.stderr.write(`FATAL: ${message}\n`)
-  // Let stdout drain before exiting.
-  process.stdout.write('', () => process.exit(code))
-  setTimeout(() => process.exit(code), 500).unref()
+  const line = JSON.stringify({ event: 'error', t: Date.now() - startedAt, message: String(message) }) + '\n'
+  try {
+    process.stdout.write(line)
+    process.stderr.write(`FATAL: ${message}\n`)
+  } finally {
+    process.exit(code)
+  }
 }
 
 export function installCrashHandlers() {
