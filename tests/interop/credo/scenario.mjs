@@ -144,7 +144,7 @@ try {
 
   const results = []
   for (const phase of phases) {
-    const prefix = `${phase}-${Date.now()}`
+    const prefix = `${phase}${results.length}-${Date.now()}`
     const expected = new Set(Array.from({ length: count }, (_, i) => `${prefix}-${i}`))
     const since = recipient.mark()
     if (phase === 'offline') {
