@@ -37,7 +37,7 @@ const timeoutMs = intArg(args, 'timeout-ms', 120000)
 const settleMs = intArg(args, 'settle-ms', 1000)
 const phases = args.phases.split(',').map((p) => p.trim()).filter(Boolean)
 for (const phase of phases) if (!['live', 'offline', 'drop'].includes(phase)) fail(`unknown phase '${phase}'`, 2)
-if (!['live', 'poll', 'poll-v1', 'implicit'].includes(args.pickup)) fail(`--pickup must be live, poll, poll-v1 or implicit, got '${args.pickup}'`, 2)
+if (!['live', 'poll', 'poll-v1', 'implicit', 'auto'].includes(args.pickup)) fail(`--pickup must be live, poll, poll-v1, implicit or auto, got '${args.pickup}'`, 2)
 const logLevel = args['log-level']
 const traceArgs = args.trace ? ['--trace'] : []
 

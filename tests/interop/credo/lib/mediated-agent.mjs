@@ -13,6 +13,8 @@ export const pickupStrategies = {
   poll: MediatorPickupStrategy.PickUpV2,
   'poll-v1': MediatorPickupStrategy.PickUpV1,
   implicit: MediatorPickupStrategy.Implicit,
+  // No strategy configured: Credo asks the mediator (discover-features 1.0) and polls with pickup 2.0 if disclosed.
+  auto: undefined,
 }
 
 export function createMediatedAgent({ label, logLevel, mediatorInvitationUrl, pickup, pollIntervalMs, batchSize }) {
