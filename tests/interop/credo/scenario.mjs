@@ -165,9 +165,12 @@ try {
     }
     const done = await sender.waitForEvent('done', timeoutMs, senderMark)
     let onlineMs
+    let onlineMark
+    let liveAgain
     let receivedWhileOffline = 0
     if (phase === 'offline') {
       const m = recipient.mark()
+      onlineMark = m
       // Nothing may reach an offline recipient: otherwise "offline" was not real and the phase proves nothing.
       receivedWhileOffline = recipient.events.slice(since).filter((e) => e.event === 'message').length
       const back = Date.now()
@@ -177,14 +180,26 @@ try {
     }
     const receiveStarted = Date.now()
     const result = await expectMessages(recipient, phase, expected, since)
+    result.untilAllReceivedMs = Date.now() - started - settleMs
+    result.afterSendOrOnlineMs = Date.now() - receiveStarted - settleMs
+    if (phase === 'offline' && args.pickup === 'live') {
+      // Back online, Credo must have re-enabled live mode (it does so only after the queued-message pickup round ends
+      // within 10 s); otherwise later messages would not be pushed.
+      try {
+        await recipient.waitFor((e) => e.event === 'live-delivery' && e.liveDelivery === true, 30000, 'live delivery on again', onlineMark)
+        liveAgain = true
+      } catch {
+        liveAgain = false
+      }
+      result.liveAgain = liveAgain
+    }
     result.sendMs = done.ms
     result.onlineMs = onlineMs
     result.receivedWhileOffline = receivedWhileOffline
     if (dropped !== undefined) result.socketsDropped = dropped
-    result.untilAllReceivedMs = Date.now() - started - settleMs
-    result.afterSendOrOnlineMs = Date.now() - receiveStarted - settleMs
     result.ok = result.received === count && result.unique === count && result.duplicates.length === 0 &&
-      result.unexpected.length === 0 && result.missing.length === 0 && receivedWhileOffline === 0
+      result.unexpected.length === 0 && result.missing.length === 0 && receivedWhileOffline === 0 &&
+      liveAgain !== false
     results.push(result)
     emit('phase', result)
     if (!result.ok) failed = true
