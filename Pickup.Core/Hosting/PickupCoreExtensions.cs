@@ -7,6 +7,7 @@ using Npgsql;
 using Pickup.Core.Hosting;
 using Pickup.Core.Instances;
 using Pickup.Core.Notifications;
+using Pickup.Core.Outbox;
 
 namespace Pickup.Core;
 
@@ -36,6 +37,7 @@ public static class PickupCoreExtensions
         services.TryAddSingleton<PickupRuntime>();
         services.TryAddSingleton<DeliveryDispatcher>();
         services.TryAddSingleton<Sweeper>();
+        services.TryAddSingleton<OrphanedMessages>();
         services.TryAddSingleton<WakeUpPublisher>();
         services.TryAddSingleton<InstanceListener>();
         services.TryAddSingleton<InstanceMaintenance>();
@@ -44,6 +46,7 @@ public static class PickupCoreExtensions
             sp.GetRequiredService<WakeUpPublisher>(),
             sp.GetRequiredService<DeliveryDispatcher>(),
             sp.GetRequiredService<Sweeper>(),
+            sp.GetRequiredService<OrphanedMessages>(),
             sp.GetServices<IMessageQueuedObserver>(),
             sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<PostgresMessagePickupRepository>>()));
         services.TryAddSingleton<IMessagePickupRepository>(sp => sp.GetRequiredService<PostgresMessagePickupRepository>());

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Npgsql;
 using Pickup.Core.Hosting;
 using Pickup.Core.Notifications;
+using Pickup.Core.Outbox;
 using Pickup.Core.Schema;
 
 namespace Pickup.Core.Instances;
@@ -12,7 +13,8 @@ namespace Pickup.Core.Instances;
 /// pending, or dead letter over the delivery maximum) and the time-to-live purge. Owners of connections whose
 /// messages became deliverable again are woken after the commit.
 /// </summary>
-internal sealed class InstanceMaintenance(PickupRuntime runtime, WakeUpPublisher publisher, ILogger<InstanceMaintenance> logger)
+internal sealed class InstanceMaintenance(PickupRuntime runtime, WakeUpPublisher publisher, OrphanedMessages orphans,
+    ILogger<InstanceMaintenance> logger)
 {
     private const int BatchSize = 1000;
     private const int MaxPurgeBatchesPerRun = 20;
@@ -68,7 +70,7 @@ internal sealed class InstanceMaintenance(PickupRuntime runtime, WakeUpPublisher
             ids.Add(id);
         }
 
-        string[] reaped;
+        string[] reaped, lost;
         int released = 0, expired = 0, expiredDead = 0, deadLettered = 0, purged = 0;
         await using (var connection = await runtime.DataSource.OpenConnectionAsync(cancellationToken))
         {
@@ -93,6 +95,7 @@ internal sealed class InstanceMaintenance(PickupRuntime runtime, WakeUpPublisher
                 var ids = reader.GetFieldValue<Guid[]>(1);
                 var connections = reader.GetFieldValue<string[]>(2);
                 var dead = reader.GetFieldValue<bool[]>(3);
+                lost = reader.GetFieldValue<string[]>(4);
                 for (var i = 0; i < ids.Length; i++)
                 {
                     if (dead[i]) deadLettered++;
@@ -126,6 +129,9 @@ internal sealed class InstanceMaintenance(PickupRuntime runtime, WakeUpPublisher
                     purged += deleted;
                     if (deleted < BatchSize) break;
                 }
+                await using var purgeOutbox = new NpgsqlCommand(runtime.Sql.PurgeOutbox, connection, transaction);
+                purgeOutbox.Parameters.Add(PickupRuntime.P(runtime.Options.MessageTimeToLive));
+                await purgeOutbox.ExecuteNonQueryAsync(cancellationToken);
                 _lastPurge = now;
             }
 
@@ -140,6 +146,8 @@ internal sealed class InstanceMaintenance(PickupRuntime runtime, WakeUpPublisher
         if (purged > 0) runtime.Metrics.Expired.Add(purged);
 
         await publisher.WakeConnectionsAsync(wake, cancellationToken);
+        // Connections whose only sessions died with the instance: their queued messages go to the notifier.
+        await orphans.QueueForNotifierAsync(lost, null, cancellationToken);
         return new Result(true, reaped, released, expired, deadLettered, purged);
     }
 
@@ -166,6 +174,7 @@ internal sealed class InstanceMaintenance(PickupRuntime runtime, WakeUpPublisher
             while (await reader.ReadAsync(cancellationToken)) released++;
         }
         await transaction.CommitAsync(cancellationToken);
+        await orphans.QueueForNotifierAsync(runtime.Sessions.Connections(), null, cancellationToken);
         return released;
     }
 

@@ -143,10 +143,32 @@ internal sealed class PickupSql
             FROM dead
             WHERE m.state = 'leased' AND m.lease_instance = dead.instance_id
             RETURNING m.id, m.connection_id, m.state = 'dead_letter' AS dead_lettered
+        ), lost AS (
+            SELECT DISTINCT s.connection_id FROM {schema}.live_sessions AS s JOIN dead ON dead.instance_id = s.instance_id
         )
         SELECT ARRAY(SELECT instance_id FROM dead), ARRAY(SELECT id FROM released),
-               ARRAY(SELECT connection_id FROM released), ARRAY(SELECT dead_lettered FROM released)
+               ARRAY(SELECT connection_id FROM released), ARRAY(SELECT dead_lettered FROM released),
+               ARRAY(SELECT connection_id FROM lost)
         """;
+
+    // $1 connections, $2 ids or null (all), $3 instance timeout, $4 max deliveries. Messages of connections that have
+    // no live session (any more) and no outbox row yet get one: a wake-up that found no session, sessions lost with
+    // a dead or stopped instance, a session that ended with messages still queued.
+    private const string QueueOrphansTemplate = """
+        INSERT INTO {schema}.outbox (message_id, connection_id, trace_parent)
+        SELECT m.id, m.connection_id, m.trace_parent
+        FROM {schema}.messages AS m
+        WHERE m.connection_id = ANY ($1) AND ($2::uuid[] IS NULL OR m.id = ANY ($2))
+          AND m.state = 'pending' AND m.delivery_count < $4
+          AND NOT EXISTS (
+              SELECT 1 FROM {schema}.live_sessions AS s
+              JOIN {schema}.instances AS i ON i.instance_id = s.instance_id
+              WHERE s.connection_id = m.connection_id AND i.last_heartbeat > now() - $3::interval)
+          AND NOT EXISTS (SELECT 1 FROM {schema}.outbox AS o WHERE o.message_id = m.id)
+        """;
+
+    // $1 ttl: outbox rows older than the messages' time to live are of no use to anyone.
+    private const string PurgeOutboxTemplate = "DELETE FROM {schema}.outbox WHERE created_at <= now() - $1::interval";
 
     // $1 max deliveries, $2 batch size
     private const string ExpireLeasesTemplate = """
@@ -264,6 +286,8 @@ internal sealed class PickupSql
         ListDeadLetters = F(ListDeadLettersTemplate);
         ReplayDeadLetters = F(ReplayDeadLettersTemplate);
         DeleteDeadLetters = F(DeleteDeadLettersTemplate);
+        QueueOrphans = F(QueueOrphansTemplate);
+        PurgeOutbox = F(PurgeOutboxTemplate);
     }
 
     public string Count { get; }
@@ -287,6 +311,8 @@ internal sealed class PickupSql
     public string ListDeadLetters { get; }
     public string ReplayDeadLetters { get; }
     public string DeleteDeadLetters { get; }
+    public string QueueOrphans { get; }
+    public string PurgeOutbox { get; }
 
     /// <summary><c>LISTEN</c> for a channel name produced by <see cref="Notifications.Channels"/> (validated identifier).</summary>
     public static string Listen(string channel) => "LISTEN " + DatabaseBootstrapper.QuoteIdentifier(channel);

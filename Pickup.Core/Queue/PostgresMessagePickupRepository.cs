@@ -4,6 +4,7 @@ using Npgsql;
 using NpgsqlTypes;
 using Pickup.Core.Hosting;
 using Pickup.Core.Notifications;
+using Pickup.Core.Outbox;
 
 namespace Pickup.Core;
 
@@ -20,12 +21,14 @@ public sealed class PostgresMessagePickupRepository : IMessagePickupRepository, 
     private readonly WakeUpPublisher _publisher;
     private readonly DeliveryDispatcher _dispatcher;
     private readonly Sweeper _sweeper;
+    private readonly OrphanedMessages _orphans;
     private readonly IMessageQueuedObserver[] _observers;
     private readonly ILogger<PostgresMessagePickupRepository> _logger;
 
     internal PostgresMessagePickupRepository(PickupRuntime runtime, WakeUpPublisher publisher, DeliveryDispatcher dispatcher,
-        Sweeper sweeper, IEnumerable<IMessageQueuedObserver> observers, ILogger<PostgresMessagePickupRepository> logger)
+        Sweeper sweeper, OrphanedMessages orphans, IEnumerable<IMessageQueuedObserver> observers, ILogger<PostgresMessagePickupRepository> logger)
     {
+        _orphans = orphans;
         _runtime = runtime;
         _publisher = publisher;
         _dispatcher = dispatcher;
@@ -298,10 +301,13 @@ public sealed class PostgresMessagePickupRepository : IMessagePickupRepository, 
             while (await reader.NextResultAsync(cancellationToken));
         }
         if (deadLettered > 0) _runtime.Metrics.DeadLettered.Add(deadLettered);
-        if (released.Count > 0 && connectionId is not null)
+        if (connectionId is null) return;
+        if (released.Count > 0)
         {
             await _publisher.WakeConnectionsAsync(new Dictionary<string, List<Guid>> { [connectionId] = released }, cancellationToken);
         }
+        // The wallet went offline with messages still queued: they go to the notifier (unless it is live elsewhere).
+        await _orphans.QueueForNotifierAsync([connectionId], null, cancellationToken);
     }
 
     public async Task<IReadOnlyList<DeadLetter>> ListDeadLettersAsync(string? connectionId = null, int limit = 100, CancellationToken cancellationToken = default)

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Pickup.Core.Notifications;
 using Pickup.Core.Tests.Replicas;
@@ -50,11 +51,66 @@ public class OutboxTests
         Assert.Single(events);
         Assert.DoesNotContain(host.Queued.Items, q => q.MessageId == live.Id);
 
-        // Offline again once the session is gone.
+        // The session ends with the message still queued: it goes to the notifier now.
         await other.Sessions.RemoveSessionAsync("socket");
+        Assert.Equal(1L, await ReplicaTests.ScalarAsync(host.DataSource, $"SELECT count(*) FROM pickup.outbox WHERE message_id = '{live.Id}'"));
+        Assert.Equal("", await notifierSpy.NextAsync());
+
+        // Offline again: later adds write their own row.
         var later = await host.Queue.AddMessageAsync(new AddMessageRequest("live-wallet", ["k"], new byte[] { 9 }));
         Assert.True(later.QueuedForNotifier);
-        Assert.Equal(2L, await ReplicaTests.ScalarAsync(host.DataSource, "SELECT count(*) FROM pickup.outbox"));
+        Assert.Equal(3L, await ReplicaTests.ScalarAsync(host.DataSource, "SELECT count(*) FROM pickup.outbox"));
+    }
+
+    [Fact]
+    public async Task A_wake_up_that_arrives_after_its_session_ended_hands_the_messages_to_the_notifier()
+    {
+        var database = await PickupTestHost.NewDatabaseAsync();
+        await using var holder = await PickupTestHost.StartAsync(database);
+        // Committed by a sender that saw a live session on the holder; the session ended before the NOTIFY arrived.
+        var late = Guid.CreateVersion7();
+        await using (var insert = holder.DataSource.CreateCommand(
+            $"INSERT INTO pickup.messages (id, connection_id, envelope, envelope_size) VALUES ('{late}', 'gone-wallet', '\\x01', 1)"))
+        {
+            await insert.ExecuteNonQueryAsync();
+        }
+        await using (var notify = holder.DataSource.CreateCommand("SELECT pg_notify($1, $2)"))
+        {
+            notify.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Channels.ForInstance("pickup", holder.InstanceId) });
+            notify.Parameters.Add(new NpgsqlParameter<string> { TypedValue = $$"""{"w":[{"c":"gone-wallet","m":["{{late}}"]}]}""" });
+            await notify.ExecuteNonQueryAsync();
+        }
+
+        await Eventually.TrueAsync(async () => (long)await ReplicaTests.ScalarAsync(holder.DataSource,
+            $"SELECT count(*) FROM pickup.outbox WHERE message_id = '{late}'") == 1, "an outbox row written by the holder");
+        Assert.DoesNotContain(holder.Deliveries.Items, w => w.ConnectionId == "gone-wallet");
+    }
+
+    [Fact]
+    public async Task Queued_messages_of_sessions_lost_with_a_dead_instance_go_to_the_notifier()
+    {
+        var database = await PickupTestHost.NewDatabaseAsync();
+        await using var host = await PickupTestHost.StartAsync(database);
+        var orphan = Guid.CreateVersion7();
+        await using (var batch = new NpgsqlBatch(await host.DataSource.OpenConnectionAsync())
+        {
+            BatchCommands =
+            {
+                new("INSERT INTO pickup.instances (instance_id, channel) VALUES ('doomed', 'x')"),
+                new("INSERT INTO pickup.live_sessions (session_id, connection_id, instance_id) VALUES ('s', 'lonely', 'doomed')"),
+                new($"INSERT INTO pickup.messages (id, connection_id, envelope, envelope_size) VALUES ('{orphan}', 'lonely', '\x01', 1)"),
+                new("UPDATE pickup.instances SET last_heartbeat = now() - interval '1 hour' WHERE instance_id = 'doomed'"),
+            },
+        })
+        {
+            await batch.ExecuteNonQueryAsync();
+            await batch.Connection!.DisposeAsync();
+        }
+
+        await Eventually.TrueAsync(async () => (long)await ReplicaTests.ScalarAsync(host.DataSource,
+            $"SELECT count(*) FROM pickup.outbox WHERE message_id = '{orphan}' AND connection_id = 'lonely'") == 1,
+            "an outbox row after the reaper removed the dead instance");
+        Assert.Equal(0L, await ReplicaTests.ScalarAsync(host.DataSource, "SELECT count(*) FROM pickup.instances WHERE instance_id = 'doomed'"));
     }
 
     [Fact]

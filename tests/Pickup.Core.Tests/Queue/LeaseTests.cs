@@ -14,15 +14,15 @@ public class LeaseTests
         await host.Sessions.RegisterSessionAsync("wallet", "session-1");
         var added = await host.Queue.AddMessageAsync(Message("wallet"));
 
+        await host.Deliveries.WaitForAsync(w => w.HintedIds.Contains(added.Id), "the add's own wake-up");
         var first = Assert.Single(await host.Queue.TakeFromQueueAsync(new TakeFromQueueRequest("wallet", SessionId: "session-1")));
         Assert.Equal(1, first.DeliveryCount);
         Assert.Empty(await host.Queue.TakeFromQueueAsync(new TakeFromQueueRequest("wallet")));
-        var wakesBefore = host.Deliveries.Items.Count;
+        var mark = host.Deliveries.Items.Count;
 
         // Never acknowledged: when the lease expires, maintenance makes it pending and wakes the live session.
-        await host.Deliveries.WaitForAsync(
-            w => host.Deliveries.Items.Count > wakesBefore && w.HintedIds.Contains(added.Id) && w.SessionId == "session-1",
-            "a wake-up for the expired message");
+        await host.Deliveries.WaitForAsync(w => w.HintedIds.Contains(added.Id) && w.SessionId == "session-1",
+            "a wake-up for the expired message", since: mark);
         var second = Assert.Single(await host.Queue.TakeFromQueueAsync(new TakeFromQueueRequest("wallet", SessionId: "session-1")));
         Assert.Equal(added.Id, second.Id);
         Assert.Equal(2, second.DeliveryCount);
@@ -65,9 +65,9 @@ public class LeaseTests
 
         // Replay: deliverable again with a fresh delivery count; the live session is woken.
         await host.Sessions.RegisterSessionAsync("flaky", "s");
-        var wakesBefore = host.Deliveries.Items.Count;
+        var mark = host.Deliveries.Items.Count;
         Assert.Equal(1, await host.DeadLetters.ReplayDeadLettersAsync([added.Id, Guid.NewGuid()]));
-        await host.Deliveries.WaitForAsync(w => host.Deliveries.Items.Count > wakesBefore && w.HintedIds.Contains(added.Id), "a wake-up after replay");
+        await host.Deliveries.WaitForAsync(w => w.HintedIds.Contains(added.Id), "a wake-up after replay", since: mark);
         Assert.Empty(await host.DeadLetters.ListDeadLettersAsync("flaky"));
         var replayed = Assert.Single(await host.Queue.TakeFromQueueAsync(new TakeFromQueueRequest("flaky")));
         Assert.Equal(1, replayed.DeliveryCount);
@@ -98,17 +98,18 @@ public class LeaseTests
         await host.Sessions.RegisterSessionAsync("phone", "old-socket");
         await host.Sessions.RegisterSessionAsync("phone", "new-socket");
         var added = await host.Queue.AddMessageAsync(Message("phone"));
+        await host.Deliveries.WaitForAsync(w => w.HintedIds.Contains(added.Id) && w.SessionId == "old-socket", "the add's wake-up (old)");
+        await host.Deliveries.WaitForAsync(w => w.HintedIds.Contains(added.Id) && w.SessionId == "new-socket", "the add's wake-up (new)");
         Assert.Single(await host.Queue.TakeFromQueueAsync(new TakeFromQueueRequest("phone", SessionId: "old-socket")));
         Assert.Equal(0, await host.Queue.GetAvailableMessageCountAsync("phone"));
-        var wakesBefore = host.Deliveries.Items.Count;
+        var mark = host.Deliveries.Items.Count;
 
         await host.Sessions.RemoveSessionAsync("old-socket");
         await host.Sessions.RemoveSessionAsync("never-registered");
 
         Assert.Equal(1, await host.Queue.GetAvailableMessageCountAsync("phone"));
-        await host.Deliveries.WaitForAsync(
-            w => host.Deliveries.Items.Count > wakesBefore && w.SessionId == "new-socket" && w.HintedIds.Contains(added.Id),
-            "the remaining session woken for the released message");
+        await host.Deliveries.WaitForAsync(w => w.SessionId == "new-socket" && w.HintedIds.Contains(added.Id),
+            "the remaining session woken for the released message", since: mark);
         var again = Assert.Single(await host.Queue.TakeFromQueueAsync(new TakeFromQueueRequest("phone", SessionId: "new-socket")));
         Assert.Equal(2, again.DeliveryCount);
     }

@@ -66,7 +66,7 @@ public class ReplicaTests
             insert.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = orphan });
             await insert.ExecuteNonQueryAsync();
         }
-        var wakesBefore = host.Deliveries.Items.Count;
+        var mark = host.Deliveries.Items.Count;
 
         await using (var kill = host.DataSource.CreateCommand("SELECT pg_terminate_backend($1)"))
         {
@@ -74,8 +74,7 @@ public class ReplicaTests
             Assert.True((bool)(await kill.ExecuteScalarAsync())!);
         }
 
-        await host.Deliveries.WaitForAsync(w => host.Deliveries.Items.Count > wakesBefore && w.ConnectionId == "wallet",
-            "the sweep after reconnect to wake the session");
+        await host.Deliveries.WaitForAsync(w => w.ConnectionId == "wallet", "the sweep after reconnect to wake the session", since: mark);
         Assert.True(host.Listener.ConnectCount > connects);
         Assert.NotEqual(firstBackend, host.Listener.BackendPid);
         var taken = Assert.Single(await host.Queue.TakeFromQueueAsync(new TakeFromQueueRequest("wallet")));
@@ -94,6 +93,7 @@ public class ReplicaTests
         await using var live = await PickupTestHost.StartAsync(database, "live");
         await live.Sessions.RegisterSessionAsync("wallet", "socket-live");
         var added = await live.Queue.AddMessageAsync(Message("wallet"));
+        await live.Deliveries.WaitForAsync(w => w.HintedIds.Contains(added.Id), "the add's own wake-up");
 
         // A replica that took the message and then died: stale heartbeat, a session, an unexpired lease.
         await using (var batch = new NpgsqlBatch(await live.DataSource.OpenConnectionAsync())
@@ -109,11 +109,10 @@ public class ReplicaTests
             await batch.ExecuteNonQueryAsync();
             await batch.Connection!.DisposeAsync();
         }
-        var wakesBefore = live.Deliveries.Items.Count;
+        var mark = live.Deliveries.Items.Count;
 
-        await live.Deliveries.WaitForAsync(
-            w => live.Deliveries.Items.Count > wakesBefore && w.SessionId == "socket-live" && w.HintedIds.Contains(added.Id),
-            "the live owner woken for the released lease");
+        await live.Deliveries.WaitForAsync(w => w.SessionId == "socket-live" && w.HintedIds.Contains(added.Id),
+            "the live owner woken for the released lease", since: mark);
         Assert.Equal(0L, await ScalarAsync(live.DataSource, "SELECT count(*) FROM pickup.instances WHERE instance_id = 'ghost'"));
         Assert.Equal(0L, await ScalarAsync(live.DataSource, "SELECT count(*) FROM pickup.live_sessions WHERE instance_id = 'ghost'"));
         Assert.Equal(1L, await ScalarAsync(live.DataSource, "SELECT count(*) FROM pickup.instances WHERE instance_id = 'live'"));

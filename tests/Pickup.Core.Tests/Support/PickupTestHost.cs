@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 using Pickup.Core.Instances;
 using Pickup.Core.Notifications;
@@ -12,9 +13,12 @@ internal sealed class PickupTestHost : IAsyncDisposable
 {
     private readonly IHost _host;
 
-    private PickupTestHost(IHost host, DeliveryRecorder deliveries, QueuedRecorder queued)
+    private readonly ErrorLog _errors;
+
+    private PickupTestHost(IHost host, DeliveryRecorder deliveries, QueuedRecorder queued, ErrorLog errors)
     {
         _host = host;
+        _errors = errors;
         Deliveries = deliveries;
         Queued = queued;
     }
@@ -36,10 +40,13 @@ internal sealed class PickupTestHost : IAsyncDisposable
         await (await PostgresServer.GetSharedAsync()).CreateDatabaseAsync("pickup");
 
     public static IHost Build(string connectionString, string? instanceId = null, Action<PickupOptions>? configure = null,
-        DeliveryRecorder? deliveries = null, QueuedRecorder? queued = null)
+        DeliveryRecorder? deliveries = null, QueuedRecorder? queued = null, ErrorLog? errors = null)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        builder.Services.AddLogging();
+        builder.Services.AddLogging(logging =>
+        {
+            if (errors is not null) logging.AddProvider(errors);
+        });
         builder.Services.AddMetrics();
         builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
         if (deliveries is not null) builder.Services.AddSingleton<IMessageDeliveryHandler>(deliveries);
@@ -63,10 +70,11 @@ internal sealed class PickupTestHost : IAsyncDisposable
     {
         var deliveries = new DeliveryRecorder();
         var queued = new QueuedRecorder();
-        var host = Build(connectionString, instanceId, configure, deliveries, queued);
+        var errors = new ErrorLog();
+        var host = Build(connectionString, instanceId, configure, deliveries, queued, errors);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await host.StartAsync(timeout.Token);
-        return new PickupTestHost(host, deliveries, queued);
+        return new PickupTestHost(host, deliveries, queued, errors);
     }
 
     public async ValueTask DisposeAsync()
@@ -74,5 +82,7 @@ internal sealed class PickupTestHost : IAsyncDisposable
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         await _host.StopAsync(timeout.Token);
         _host.Dispose();
+        // A background loop that failed is a test failure, even when the test's own assertions passed.
+        Assert.True(_errors.Errors.IsEmpty, "Errors were logged:\n" + string.Join("\n", _errors.Errors));
     }
 }

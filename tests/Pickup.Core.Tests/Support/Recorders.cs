@@ -23,7 +23,8 @@ internal class Recorder<T>
         changed.SetResult();
     }
 
-    public async Task<T> WaitForAsync(Func<T, bool> predicate, string what, TimeSpan? timeout = null)
+    /// <summary>Waits for an item (recorded at index <paramref name="since"/> or later) that matches.</summary>
+    public async Task<T> WaitForAsync(Func<T, bool> predicate, string what, int since = 0, TimeSpan? timeout = null)
     {
         using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(15));
         while (true)
@@ -31,9 +32,9 @@ internal class Recorder<T>
             Task changed;
             lock (_items)
             {
-                foreach (var item in _items)
+                for (var i = since; i < _items.Count; i++)
                 {
-                    if (predicate(item)) return item;
+                    if (predicate(_items[i])) return _items[i];
                 }
                 changed = _changed.Task;
             }
