@@ -250,6 +250,38 @@ public sealed class WebhookRelayTests
     }
 
     [Fact]
+    public async Task Rows_claimed_by_a_crashed_worker_come_back_when_its_lease_expires()
+    {
+        var (cs, hook, pickup, db) = await SetUpAsync();
+        await using var _h = hook;
+        await using var _p = pickup;
+        await using var _d = db;
+        var connection = NewConnection();
+        await pickup.AddAsync(connection);
+
+        // A worker that claims and then dies: its lease (1 s) is never completed nor failed.
+        await using var source = Npgsql.NpgsqlDataSource.Create(cs);
+        var crashedOptions = new NotifierOptions { WorkerId = "crashed-worker" };
+        crashedOptions.Relay.CoalesceWindow = TimeSpan.Zero;
+        crashedOptions.Relay.LeaseDuration = TimeSpan.FromSeconds(1);
+        using var telemetry = new Diagnostics.NotifierTelemetry();
+        var crashed = new Relay.OutboxStore(new Relay.NotifierRuntime(Microsoft.Extensions.Options.Options.Create(crashedOptions),
+            new Relay.NotifierDataSource(source), telemetry, TimeProvider.System));
+        var claimed = Assert.Single(await crashed.ClaimAsync(CancellationToken.None));
+        var claimedAt = DateTimeOffset.UtcNow;
+        Assert.Empty(await crashed.ClaimAsync(CancellationToken.None));
+
+        await using var notifier = await NotifierTestHost.StartAsync(cs, NotifierTestHost.Defaults(HookUrl(hook)));
+        await Eventually.WaitAsync(() => db.AllAsync(connection, "done"), "the expired lease's row relayed by the live worker");
+        await SettleAsync(notifier);
+        var request = Assert.Single(hook.Requests);
+        Assert.True(request.At - claimedAt >= TimeSpan.FromMilliseconds(900), $"sent {(request.At - claimedAt).TotalMilliseconds} ms after the claim, before the lease expired");
+        var row = Assert.Single(await db.OutboxAsync(connection));
+        Assert.Equal(2, row.Attempts);
+        Assert.Equal(claimed.MessageId, JsonDocument.Parse(request.Body).RootElement.GetProperty("messageIds")[0].GetGuid());
+    }
+
+    [Fact]
     public async Task A_killed_listener_reconnects_and_the_relay_still_delivers()
     {
         var (cs, hook, pickup, db) = await SetUpAsync();
