@@ -78,14 +78,19 @@ public sealed class WebhookRelayTests
         await using var _p = pickup;
         await using var _d = db;
         var settings = NotifierTestHost.Defaults(HookUrl(hook));
-        settings["Notifier:Relay:CoalesceWindow"] = "00:00:02";
+        settings["Notifier:Relay:CoalesceWindow"] = "00:00:03";
         await using var notifier = await NotifierTestHost.StartAsync(cs, settings);
         using var metrics = new MetricRecorder(notifier.MeterFactory);
         var connection = NewConnection();
         var other = NewConnection();
 
-        var ids = new List<Guid>();
-        for (var i = 0; i < 5; i++) ids.Add((await pickup.AddAsync(connection)).Id);
+        var ids = new List<Guid> { (await pickup.AddAsync(connection)).Id };
+        // The relay has looked at the first row (full passes after it) and holds it back for the window...
+        await SettleAsync(notifier);
+        Assert.Empty(hook.Requests);
+        Assert.True(await db.AllAsync(connection, "pending"), "the first row waits for the coalescing window");
+        // ...so the rest of the burst joins it.
+        for (var i = 0; i < 4; i++) ids.Add((await pickup.AddAsync(connection)).Id);
         var otherId = (await pickup.AddAsync(other)).Id;
 
         await Eventually.WaitAsync(async () => await db.AllAsync(connection, "done") && await db.AllAsync(other, "done"), "outbox rows done");
