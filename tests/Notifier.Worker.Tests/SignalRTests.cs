@@ -58,6 +58,31 @@ public sealed class SignalRTests
     }
 
     [Fact]
+    public async Task A_subscriber_on_one_replica_gets_events_relayed_by_another()
+    {
+        var cs = await Db.NewDatabaseAsync();
+        await using var db = new Db(cs);
+        await using var pickup = await PickupSide.StartAsync(cs);
+        var relaying = NotifierTestHost.Defaults();
+        relaying["Notifier:Relay:CoalesceWindow"] = "00:00:00";
+        // This replica never relays (its window is longer than the test): its subscriber can only hear the other's events.
+        var listening = NotifierTestHost.Defaults();
+        listening["Notifier:Relay:CoalesceWindow"] = "00:10:00";
+        await using var hubReplica = await NotifierTestHost.StartAsync(cs, listening);
+        await using var relayReplica = await NotifierTestHost.StartAsync(cs, relaying);
+        var connection = PostgresServer.UniqueName("remote");
+        var received = new ConcurrentQueue<QueuedMessagesEvent>();
+        await using var client = Client(hubReplica, NotifierTestHost.ApiKey, received);
+        await client.StartAsync();
+        await client.InvokeAsync("Subscribe", new[] { connection });
+
+        var added = await pickup.AddAsync(connection);
+
+        await Eventually.WaitAsync(() => !received.IsEmpty, "event relayed by the other replica");
+        Assert.Equal([added.Id], Assert.Single(received).MessageIds);
+    }
+
+    [Fact]
     public async Task A_client_without_a_valid_api_key_is_refused()
     {
         var cs = await Db.NewDatabaseAsync();
