@@ -183,6 +183,7 @@ public sealed class WebhookRelayTests
         settings["Notifier:Relay:MaxAttempts"] = "3";
         settings["Notifier:Relay:RetryBaseDelay"] = "00:00:00.050";
         await using var notifier = await NotifierTestHost.StartAsync(cs, settings);
+        notifier.ExpectedError = e => e.Contains("dead-lettered after 3 attempts", StringComparison.Ordinal);
         using var metrics = new MetricRecorder(notifier.MeterFactory);
         var connection = NewConnection();
 

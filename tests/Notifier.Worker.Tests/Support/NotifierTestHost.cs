@@ -18,12 +18,17 @@ namespace Notifier.Worker.Tests.Support;
 internal sealed class NotifierTestHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private readonly ErrorLog _errors;
 
-    private NotifierTestHost(WebApplication app, Uri baseUri)
+    private NotifierTestHost(WebApplication app, Uri baseUri, ErrorLog errors)
     {
         _app = app;
         BaseUri = baseUri;
+        _errors = errors;
     }
+
+    /// <summary>Error-level log entries a test expects (e.g. a dead letter); any other fails the test at dispose.</summary>
+    public Func<string, bool> ExpectedError { get; set; } = _ => false;
 
     public Uri BaseUri { get; }
     public IServiceProvider Services => _app.Services;
@@ -52,6 +57,8 @@ internal sealed class NotifierTestHost : IAsyncDisposable
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Test" });
         builder.Logging.ClearProviders();
+        var errors = new ErrorLog();
+        builder.Logging.AddProvider(errors);
         builder.Configuration.AddInMemoryCollection(settings.Where(s => s.Value is not null));
         builder.WebHost.ConfigureKestrel(k => k.Listen(System.Net.IPAddress.Loopback, 0));
         builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
@@ -61,7 +68,7 @@ internal sealed class NotifierTestHost : IAsyncDisposable
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await app.StartAsync(timeout.Token);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new NotifierTestHost(app, new Uri(address));
+        return new NotifierTestHost(app, new Uri(address), errors);
     }
 
     public async ValueTask DisposeAsync()
@@ -69,6 +76,8 @@ internal sealed class NotifierTestHost : IAsyncDisposable
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         await _app.StopAsync(timeout.Token);
         await _app.DisposeAsync();
+        var unexpected = _errors.Errors.Where(e => !ExpectedError(e)).ToList();
+        Assert.True(unexpected.Count == 0, "Errors were logged:\n" + string.Join("\n", unexpected));
     }
 }
 
