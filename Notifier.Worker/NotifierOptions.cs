@@ -79,6 +79,10 @@ public sealed class RelayOptions
     [Range(typeof(TimeSpan), "00:00:00.001", "1.00:00:00")]
     public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>How often the outbox gauges (pending, failed, oldest age) are recomputed.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "01:00:00")]
+    public TimeSpan GaugeRefreshInterval { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>First delay before the outbox listener reconnects (doubles up to <see cref="ListenerMaxReconnectDelay"/>).</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
     public TimeSpan ListenerReconnectDelay { get; set; } = TimeSpan.FromMilliseconds(250);

@@ -9,8 +9,9 @@ namespace Notifier.Worker.Relay;
 /// </summary>
 internal sealed class NotifierSql
 {
-    /// <summary>Claims the pending rows of up to $2 connections that are ready (a due, unleased row, and the oldest
-    /// pending row at least $3 old: the coalescing window), as a lease: owner $1 until now() + $4; attempts + 1. SKIP
+    /// <summary>Claims the due, unleased pending rows of up to $2 connections whose oldest such row is at least $3 old
+    /// (the coalescing window), as a lease: owner $1 until now() + $4; attempts + 1. Rows waiting for a retry keep
+    /// their schedule (a new message does not pull them forward). SKIP
     /// LOCKED keeps concurrent workers apart; an expired lease makes rows claimable again. Returns each row with its
     /// message's arrival time when the message is still waiting for delivery (pending, or leased with an expired
     /// lease), else null.</summary>
@@ -18,16 +19,16 @@ internal sealed class NotifierSql
         WITH ready AS (
             SELECT connection_id
             FROM {outbox}
-            WHERE state = 'pending' AND (locked_until IS NULL OR locked_until <= now())
+            WHERE state = 'pending' AND next_attempt_at <= now() AND (locked_until IS NULL OR locked_until <= now())
             GROUP BY connection_id
-            HAVING min(next_attempt_at) <= now() AND min(created_at) <= now() - $3::interval
+            HAVING min(created_at) <= now() - $3::interval
             ORDER BY min(next_attempt_at)
             LIMIT $2
         ), claimed AS (
             SELECT o.id
             FROM {outbox} AS o
             JOIN ready AS r ON r.connection_id = o.connection_id
-            WHERE o.state = 'pending' AND (o.locked_until IS NULL OR o.locked_until <= now())
+            WHERE o.state = 'pending' AND o.next_attempt_at <= now() AND (o.locked_until IS NULL OR o.locked_until <= now())
             FOR UPDATE OF o SKIP LOCKED
         )
         UPDATE {outbox} AS o

@@ -21,6 +21,7 @@ internal sealed class OutboxRelay(
     private readonly SemaphoreSlim _wake = new(0, 1);
     private readonly INotificationChannel[] _channels = [.. channels];
     private long _passes;
+    private DateTimeOffset _gaugesAt = DateTimeOffset.MinValue;
 
     /// <summary>Completed relay passes (for tests and diagnostics).</summary>
     public long Passes => Interlocked.Read(ref _passes);
@@ -51,7 +52,11 @@ internal sealed class OutboxRelay(
                 failures = 0;
                 var due = await store.NextDueAsync(stoppingToken);
                 wait = due is { } d && d < relay.PollInterval ? d + TimeSpan.FromMilliseconds(10) : relay.PollInterval;
-                runtime.Telemetry.Current = await store.GaugesAsync(stoppingToken);
+                if (runtime.Time.GetUtcNow() - _gaugesAt >= relay.GaugeRefreshInterval)
+                {
+                    runtime.Telemetry.Current = await store.GaugesAsync(stoppingToken);
+                    _gaugesAt = runtime.Time.GetUtcNow();
+                }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -218,9 +223,10 @@ internal sealed class OutboxRelay(
             if (outcome.Status == SendStatus.Failed) activity?.SetStatus(ActivityStatusCode.Error, outcome.Error);
             return outcome;
         }
-        catch (Exception e) when (e is HttpRequestException or IOException or NpgsqlException
-                                      || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
+            // Whatever a channel throws (connection refused, timeout, OAuth token endpoint error, bad credentials) is
+            // a failed attempt of that target: counted, logged by the caller, retried with backoff, dead-lettered.
             activity?.SetStatus(ActivityStatusCode.Error, e.Message);
             return SendOutcome.Fail(e.GetType().Name + ": " + e.Message);
         }
