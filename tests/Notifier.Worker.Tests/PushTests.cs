@@ -163,6 +163,49 @@ public sealed class PushTests
         Assert.True(await db.HasDeviceAsync(connection), "a 429 is not an invalid token");
     }
 
+    [Fact]
+    public async Task A_failing_oauth_token_endpoint_is_a_failed_fcm_attempt_that_is_retried()
+    {
+        var cs = await Db.NewDatabaseAsync();
+        await using var db = new Db(cs);
+        await db.CreateDeviceInfoAsync();
+        await using var google = await LoopbackServer.StartAsync(HttpProtocols.Http1);
+        await using var pickup = await PickupSide.StartAsync(cs);
+        using var serviceAccountKey = RSA.Create(2048);
+        var tokenCalls = 0;
+        google.Respond = (r, _) => Task.FromResult(r.Path == "/token"
+            ? Interlocked.Increment(ref tokenCalls) == 1
+                ? (400, """{"error":"invalid_grant","error_description":"Invalid JWT Signature."}""")
+                : (200, $$"""{"access_token":"{{AccessToken}}","expires_in":3600,"token_type":"Bearer"}""")
+            : (200, $$"""{"name":"projects/{{ProjectId}}/messages/2"}"""));
+        var settings = NotifierTestHost.Defaults();
+        settings["Notifier:Fcm:ServiceAccountJson"] = new JsonObject
+        {
+            ["type"] = "service_account",
+            ["project_id"] = ProjectId,
+            ["private_key_id"] = "key-1",
+            ["private_key"] = serviceAccountKey.ExportPkcs8PrivateKeyPem(),
+            ["client_email"] = "notifier@pickup-test-project.iam.gserviceaccount.com",
+            ["client_id"] = "1234567890",
+            ["token_uri"] = new Uri(google.BaseUri, "/token").ToString(),
+        }.ToJsonString();
+        settings["Notifier:Fcm:BaseUrl"] = google.BaseUri.ToString();
+        await using var notifier = await NotifierTestHost.StartAsync(cs, settings);
+        using var metrics = new MetricRecorder(notifier.MeterFactory);
+        var connection = Guid.NewGuid();
+        await db.SetDeviceAsync(connection, "fcm", "fcm-token");
+
+        await pickup.AddAsync(connection.ToString());
+
+        await Eventually.WaitAsync(() => db.AllAsync(connection.ToString(), "done"), "outbox row done after the retry");
+        Assert.Equal(2, google.On("/token").Count());
+        Assert.Single(google.On($"/v1/projects/{ProjectId}/messages:send"));
+        Assert.Equal(1, metrics["notifier.notifications.failed/fcm"]);
+        Assert.Equal(1, metrics["notifier.notifications.sent/fcm"]);
+        Assert.Equal(2, Assert.Single(await db.OutboxAsync(connection.ToString())).Attempts);
+        Assert.True(await db.HasDeviceAsync(connection), "an OAuth failure says nothing about the device token");
+    }
+
     /// <summary>Checks a compact JWS (alg, optional kid, signature) and returns its claims.</summary>
     private static JsonNode VerifyJwt(string jwt, Func<byte[], byte[], bool> verify, string alg, string? kid = null)
     {
