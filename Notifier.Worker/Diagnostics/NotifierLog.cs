@@ -42,4 +42,7 @@ internal static partial class NotifierLog
 
     [LoggerMessage(13, LogLevel.Warning, "Refused a SignalR client: {Reason}")]
     public static partial void Refused(ILogger logger, string reason);
+
+    [LoggerMessage(14, LogLevel.Warning, "SignalR event for {ConnectionId} dropped: the hub publisher's buffer is full")]
+    public static partial void HubEventDropped(ILogger logger, string connectionId);
 }

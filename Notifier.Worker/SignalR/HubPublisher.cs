@@ -7,10 +7,21 @@ using Notifier.Worker.Relay;
 namespace Notifier.Worker.SignalR;
 
 /// <summary>Sends events heard on the events channel to this replica's hub subscribers (off the listener's thread).</summary>
-internal sealed class HubPublisher(IHubContext<NotificationsHub> hub, ILogger<HubPublisher> logger)
+internal sealed class HubPublisher
 {
-    private readonly Channel<QueuedMessagesEvent> _events =
-        Channel.CreateBounded<QueuedMessagesEvent>(new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropOldest });
+    private readonly IHubContext<NotificationsHub> _hub;
+    private readonly ILogger<HubPublisher> _logger;
+    private readonly Channel<QueuedMessagesEvent> _events;
+
+    public HubPublisher(IHubContext<NotificationsHub> hub, ILogger<HubPublisher> logger)
+    {
+        _hub = hub;
+        _logger = logger;
+        // Bounded: a stalled hub must not grow memory without limit; what is dropped is logged.
+        _events = Channel.CreateBounded<QueuedMessagesEvent>(
+            new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropOldest },
+            dropped => NotifierLog.HubEventDropped(_logger, dropped.ConnectionId));
+    }
 
     public void Enqueue(QueuedMessagesEvent notification) => _events.Writer.TryWrite(notification);
 
@@ -22,12 +33,12 @@ internal sealed class HubPublisher(IHubContext<NotificationsHub> hub, ILogger<Hu
             {
                 try
                 {
-                    await hub.Clients.Group(NotificationsHub.GroupOf(notification.ConnectionId))
+                    await _hub.Clients.Group(NotificationsHub.GroupOf(notification.ConnectionId))
                         .SendAsync(NotificationsHub.EventName, notification, stoppingToken);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
-                    NotifierLog.HubPublishFailed(logger, e, notification.ConnectionId);
+                    NotifierLog.HubPublishFailed(_logger, e, notification.ConnectionId);
                 }
             }
         }

@@ -34,6 +34,13 @@ internal sealed class WebhookChannel(IHttpClientFactory httpClients, IOptions<No
         using var response = await httpClients.CreateClient(HttpClientName).SendAsync(request, timeout.Token);
         return response.IsSuccessStatusCode
             ? SendOutcome.Ok
-            : SendOutcome.Fail($"HTTP {(int)response.StatusCode} from {new Uri(target.Address!).GetLeftPart(UriPartial.Path)}");
+            : SendOutcome.Fail($"HTTP {(int)response.StatusCode} from {Describe(target.Address!)}");
+    }
+
+    /// <summary>The URL without user info and query (which may carry credentials) for logs and <c>last_error</c>.</summary>
+    private static string Describe(string url)
+    {
+        var uri = new Uri(url);
+        return $"{uri.Scheme}://{uri.Authority}{uri.AbsolutePath}";
     }
 }
