@@ -54,16 +54,20 @@ internal sealed class PickupSql
         """;
 
     // $1 id, $2 connection, $3 recipient keys, $4 envelope, $5 envelope size, $6 trace parent, $7 max messages,
-    // $8 max bytes, $9 instance timeout. One statement (one round trip): quota check, insert, live-session lookup and
-    // the outbox row when no live session exists. Repeatable per message in an NpgsqlBatch.
+    // $8 max bytes, $9 instance timeout. One statement (one round trip): quota check-and-increment of the connection's
+    // usage row (O(1), see migration 2; the row lock makes it exact under concurrency), insert, live-session lookup and
+    // the outbox row when no live session exists. Repeated per message in one NpgsqlBatch by the group commit. When the
+    // quota refuses, nothing is written and the usage is returned from the statement's snapshot (for the error only).
     private const string AddTemplate = """
         WITH usage AS (
-            SELECT count(*) AS message_count, coalesce(sum(envelope_size), 0)::bigint AS byte_count
-            FROM {schema}.messages WHERE connection_id = $2
+            INSERT INTO {schema}.connection_usage AS u (connection_id, message_count, byte_count) VALUES ($2, 1, $5)
+            ON CONFLICT (connection_id) DO UPDATE
+            SET message_count = u.message_count + 1, byte_count = u.byte_count + excluded.byte_count
+            WHERE u.message_count < $7 AND u.byte_count + excluded.byte_count <= $8
+            RETURNING u.message_count
         ), inserted AS (
             INSERT INTO {schema}.messages (id, connection_id, recipient_keys, envelope, envelope_size, trace_parent)
             SELECT $1, $2, $3, $4, $5, $6 FROM usage
-            WHERE usage.message_count < $7 AND usage.byte_count + $5 <= $8
             RETURNING id, received_at
         ), sessions AS (
             SELECT s.instance_id, s.session_id
@@ -74,10 +78,12 @@ internal sealed class PickupSql
             INSERT INTO {schema}.outbox (message_id, connection_id, trace_parent)
             SELECT inserted.id, $2, $6 FROM inserted WHERE NOT EXISTS (SELECT 1 FROM sessions)
             RETURNING id
+        ), before AS (
+            SELECT message_count, byte_count FROM {schema}.connection_usage WHERE connection_id = $2
         )
-        SELECT (SELECT received_at FROM inserted), usage.message_count, usage.byte_count,
+        SELECT (SELECT received_at FROM inserted),
+               coalesce((SELECT message_count FROM before), 0), coalesce((SELECT byte_count FROM before), 0),
                ARRAY(SELECT instance_id FROM sessions), EXISTS (SELECT 1 FROM outbox)
-        FROM usage
         """;
 
     // $1 connection, $2 ids

@@ -1,0 +1,245 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using NpgsqlTypes;
+using Pickup.Core.Hosting;
+using Pickup.Core.Notifications;
+
+namespace Pickup.Core;
+
+/// <summary>One add waiting for (or in) a flush.</summary>
+internal sealed class PendingAdd(Guid id, string connectionId, string[] recipientKeys, ReadOnlyMemory<byte> envelope, string? traceParent)
+{
+    private const int Queued = 0, Writing = 1, Cancelled = 2;
+    private int _state;
+
+    public Guid Id { get; } = id;
+    public string ConnectionId { get; } = connectionId;
+    public string[] RecipientKeys { get; } = recipientKeys;
+    public ReadOnlyMemory<byte> Envelope { get; } = envelope;
+    public string? TraceParent { get; } = traceParent;
+    public TaskCompletionSource<AddOutcome> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>A writer takes it: from now on the caller's cancellation no longer applies (the row may commit).</summary>
+    public bool TryStartWrite() => Interlocked.CompareExchange(ref _state, Writing, Queued) == Queued;
+
+    /// <summary>The caller cancelled before any writer took it: it is never written.</summary>
+    public bool TryCancel() => Interlocked.CompareExchange(ref _state, Cancelled, Queued) == Queued;
+}
+
+/// <summary>What the database said about one add. <c>ReceivedAt</c> null: refused by the quota (nothing written).</summary>
+internal sealed record AddOutcome(DateTimeOffset? ReceivedAt, long QueuedMessages, long QueuedBytes, string[] WokenInstances, bool Outbox);
+
+/// <summary>
+/// The write path of adds, with group commit. Callers enqueue into a bounded channel; <see cref="WriteBatchingOptions.Writers"/>
+/// writer loops each take whatever is waiting (up to <see cref="WriteBatchingOptions.MaxBatchSize"/>, no linger) and write
+/// it as one NpgsqlBatch of the prepared per-message statement, which PostgreSQL runs as one implicit transaction: one
+/// commit (one WAL flush) for the whole flush. Each caller's task completes only after that commit, with its own
+/// outcome: a quota refusal is a per-message result, not an error, so it never fails the others; a database error fails
+/// exactly the callers of that flush (all or nothing: none of its rows is committed) and the writer carries on.
+/// A caller's cancellation counts until a writer takes its add; after that the caller waits for the outcome (the row may
+/// be committed, and saying "cancelled" then would be a lie). After the commit, wake-ups are coalesced across the flush:
+/// per target instance one wake-up item (one NOTIFY), local sessions directly, and one outbox NOTIFY.
+/// Rows are written in connection order (ordinal) so that two flushes, or a flush and a multi-connection delete, lock
+/// usage rows in the same order (see migration 2) and cannot deadlock.
+/// </summary>
+internal sealed class AddWriter
+{
+    private readonly PickupRuntime _runtime;
+    private readonly WakeUpPublisher _publisher;
+    private readonly ILogger<AddWriter> _logger;
+    private readonly Channel<PendingAdd> _queue;
+    private readonly WriteBatchingOptions _options;
+    private readonly List<Task> _loops = [];
+    private volatile bool _running;
+
+    public AddWriter(PickupRuntime runtime, WakeUpPublisher publisher, ILogger<AddWriter> logger)
+    {
+        _runtime = runtime;
+        _publisher = publisher;
+        _logger = logger;
+        _options = runtime.Options.WriteBatching;
+        _queue = Channel.CreateBounded<PendingAdd>(new BoundedChannelOptions(_options.QueueCapacity)
+        {
+            FullMode = BoundedChannelFullMode.Wait,
+            SingleReader = _options.Writers == 1,
+        });
+    }
+
+    /// <summary>Adds waiting for a writer (diagnostics and tests).</summary>
+    public int Waiting => _queue.Reader.Count;
+
+    /// <summary>Starts the writer loops (batching on). Until then, and after <see cref="StopAsync"/>, adds are written
+    /// one by one on the caller's task.</summary>
+    public void Start()
+    {
+        if (!_options.Enabled || _running) return;
+        _running = true;
+        for (var i = 0; i < _options.Writers; i++) _loops.Add(Task.Run(RunAsync, CancellationToken.None));
+    }
+
+    /// <summary>No more adds are queued; the writers write what is waiting and end.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _running = false;
+        _queue.Writer.TryComplete();
+        await Task.WhenAll(_loops).WaitAsync(cancellationToken);
+    }
+
+    public async Task<AddOutcome> AddAsync(PendingAdd add, CancellationToken cancellationToken)
+    {
+        if (_running)
+        {
+            // Synchronous when there is room: the add is in the queue when this method first yields.
+            var write = _queue.Writer.WriteAsync(add, cancellationToken);
+            var queued = true;
+            if (write.IsCompletedSuccessfully) write.GetAwaiter().GetResult();
+            else
+            {
+                try
+                {
+                    await write;
+                }
+                catch (ChannelClosedException)
+                {
+                    queued = false; // stopping: write it ourselves
+                }
+            }
+            if (queued)
+            {
+                await using var registration = cancellationToken.UnsafeRegister(static (state, token) =>
+                {
+                    var pending = (PendingAdd)state!;
+                    if (pending.TryCancel()) pending.Completion.TrySetCanceled(token);
+                }, add);
+                return await add.Completion.Task;
+            }
+        }
+        add.TryStartWrite();
+        await FlushAsync([add], cancellationToken);
+        return await add.Completion.Task;
+    }
+
+    private async Task RunAsync()
+    {
+        var batch = new List<PendingAdd>(_options.MaxBatchSize);
+        while (await _queue.Reader.WaitToReadAsync())
+        {
+            while (batch.Count < _options.MaxBatchSize && _queue.Reader.TryRead(out var add))
+            {
+                if (add.TryStartWrite()) batch.Add(add);
+            }
+            if (batch.Count == 0) continue;
+            try
+            {
+                // Not cancellable: once started, a flush runs to its outcome (command timeout bounds it).
+                await FlushAsync(batch, CancellationToken.None);
+            }
+            catch (Exception e)
+            {
+                // FlushAsync completes every caller itself; this only guards the loop.
+                PickupLog.LoopFailed(_logger, e, "add writer", TimeSpan.Zero);
+            }
+            finally
+            {
+                batch.Clear();
+            }
+        }
+    }
+
+    /// <summary>Writes the adds in one transaction and completes each caller (result or the flush's error).</summary>
+    private async Task FlushAsync(List<PendingAdd> adds, CancellationToken cancellationToken)
+    {
+        // Stable sort by connection: a consistent lock order on usage rows; arrival order within a connection kept.
+        var ordered = adds.Count == 1 ? adds : [.. adds.OrderBy(a => a.ConnectionId, StringComparer.Ordinal)];
+        var outcomes = new AddOutcome[ordered.Count];
+        try
+        {
+            var options = _runtime.Options;
+            await using var connection = await _runtime.DataSource.OpenConnectionAsync(cancellationToken);
+            await using var batch = new NpgsqlBatch(connection);
+            foreach (var add in ordered)
+            {
+                batch.BatchCommands.Add(new NpgsqlBatchCommand(_runtime.Sql.Add)
+                {
+                    Parameters =
+                    {
+                        PickupRuntime.P(add.Id),
+                        PickupRuntime.P(add.ConnectionId),
+                        PickupRuntime.P(add.RecipientKeys),
+                        new NpgsqlParameter<ReadOnlyMemory<byte>> { NpgsqlDbType = NpgsqlDbType.Bytea, TypedValue = add.Envelope },
+                        PickupRuntime.P(add.Envelope.Length),
+                        PickupRuntime.Text(add.TraceParent),
+                        PickupRuntime.P(options.MaxMessagesPerConnection),
+                        PickupRuntime.P(options.MaxBytesPerConnection),
+                        PickupRuntime.P(options.InstanceTimeout),
+                    },
+                });
+            }
+            // Prepared once per physical connection (Npgsql keeps it by SQL text); later flushes skip the round trip.
+            await batch.PrepareAsync(cancellationToken);
+            var reader = await batch.ExecuteReaderAsync(cancellationToken);
+            await using (reader)
+            {
+                var i = 0;
+                do
+                {
+                    if (!await reader.ReadAsync(cancellationToken)) throw new InvalidOperationException("The add statement returned no row.");
+                    outcomes[i++] = new AddOutcome(
+                        reader.IsDBNull(0) ? null : reader.GetFieldValue<DateTimeOffset>(0),
+                        reader.GetInt64(1),
+                        reader.GetInt64(2),
+                        reader.GetFieldValue<string[]>(3),
+                        reader.GetBoolean(4));
+                }
+                while (await reader.NextResultAsync(cancellationToken));
+                if (i != ordered.Count) throw new InvalidOperationException($"The add batch returned {i} results for {ordered.Count} adds.");
+            }
+            // The reader is consumed to ReadyForQuery: the implicit transaction is committed (and flushed to the WAL
+            // when synchronous_commit is on).
+        }
+        catch (Exception e)
+        {
+            if (ordered.Count > 1) PickupLog.AddFlushFailed(_logger, e, ordered.Count);
+            foreach (var add in ordered)
+            {
+                if (e is OperationCanceledException && cancellationToken.IsCancellationRequested) add.Completion.TrySetCanceled(cancellationToken);
+                else add.Completion.TrySetException(e);
+            }
+            return;
+        }
+
+        PublishWakeUps(ordered, outcomes);
+        _runtime.Metrics.Queued.Add(outcomes.Count(o => o.ReceivedAt is not null));
+        for (var i = 0; i < ordered.Count; i++) ordered[i].Completion.TrySetResult(outcomes[i]);
+    }
+
+    /// <summary>After the commit: one wake-up item per target instance for the whole flush, one outbox NOTIFY.</summary>
+    private void PublishWakeUps(List<PendingAdd> adds, AddOutcome[] outcomes)
+    {
+        Dictionary<string, Dictionary<string, List<Guid>>>? byInstance = null;
+        var outbox = false;
+        for (var i = 0; i < adds.Count; i++)
+        {
+            var outcome = outcomes[i];
+            if (outcome.ReceivedAt is null) continue;
+            outbox |= outcome.Outbox;
+            if (outcome.WokenInstances.Length == 0) continue;
+            byInstance ??= new(StringComparer.Ordinal);
+            foreach (var instance in outcome.WokenInstances.Distinct(StringComparer.Ordinal))
+            {
+                if (!byInstance.TryGetValue(instance, out var connections)) byInstance[instance] = connections = new(StringComparer.Ordinal);
+                if (!connections.TryGetValue(adds[i].ConnectionId, out var ids)) connections[adds[i].ConnectionId] = ids = [];
+                ids.Add(adds[i].Id);
+            }
+        }
+        if (byInstance is not null)
+        {
+            foreach (var (instance, connections) in byInstance)
+            {
+                _publisher.Wake(instance, [.. connections.Select(c => (c.Key, (IReadOnlyList<Guid>)c.Value))]);
+            }
+        }
+        if (outbox) _publisher.OutboxWritten();
+    }
+}
