@@ -30,6 +30,7 @@ internal static class PickupBench
         var connectionString = new NpgsqlConnectionStringBuilder(server.DatabaseConnectionString(database))
         {
             MaxPoolSize = 200,
+            NoResetOnClose = Environment.GetEnvironmentVariable("BENCH_NO_RESET") == "1",
         }.ConnectionString;
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));

@@ -39,6 +39,7 @@ internal static partial class Throughput
         Directory.CreateDirectory(work);
         try
         {
+            var only = args.Contains("--cycle-only");
             // ------------------------------------------------------------------ add
             await PickupBench.CreateDatabaseAsync(server, "pgbench");
             var pgbenchDb = server.DatabaseConnectionString("pgbench");
@@ -48,6 +49,11 @@ internal static partial class Throughput
                     payload bytea NOT NULL, state text NOT NULL DEFAULT 'pending');
                 CREATE INDEX ON bench_queue (conn, id);
                 """);
+            if (only)
+            {
+                Console.WriteLine($"live cycle, on: {await MeasureLiveCycleAsync(server, "cycle_batched", batching: true, settings, payload):N0} msg/s");
+                return 0;
+            }
             var insertScript = Script(work, "insert.sql", $"INSERT INTO bench_insert (payload) VALUES ('\\x{hex}'::bytea);");
             await PgbenchAsync(server, bin, settings.Clients, settings.Warmup, insertScript, "pgbench");
             var pgInsert1 = await PgbenchAsync(server, bin, settings.Clients, settings.Duration, insertScript, "pgbench");
@@ -81,8 +87,8 @@ internal static partial class Throughput
                 TRUNCATE bench_queue;
                 INSERT INTO bench_queue (conn, payload)
                 SELECT c, '\x{hex}'::bytea FROM generate_series(1, {settings.DrainPerClient}) AS i, generate_series(0, {settings.Clients - 1}) AS c ORDER BY i, c;
-                VACUUM ANALYZE bench_queue;
                 """);
+            await PickupBench.ExecuteAsync(pgbenchDb, "VACUUM ANALYZE bench_queue");
             var drainScript = Script(work, "drain.sql", """
                 UPDATE bench_queue AS m SET state = 'leased' FROM (SELECT id FROM bench_queue WHERE conn = :client_id AND state = 'pending' ORDER BY id LIMIT 100 FOR UPDATE SKIP LOCKED) AS c WHERE m.id = c.id RETURNING m.id, m.payload;
                 DELETE FROM bench_queue WHERE conn = :client_id AND state = 'leased';
@@ -140,16 +146,29 @@ internal static partial class Throughput
             var sessions = host.Services.GetRequiredService<ILiveSessionRegistry>();
             for (var c = 0; c < settings.Clients; c++) await sessions.RegisterSessionAsync($"live-{c}", $"socket-{c}");
             string[] keys = ["recipient-key"];
+            long addTicks = 0, takeTicks = 0, ackTicks = 0;
             async Task<int> Cycle(int client, long i, CancellationToken ct)
             {
                 var connection = $"live-{client}";
+                var t0 = Stopwatch.GetTimestamp();
                 await queue.AddMessageAsync(new AddMessageRequest(connection, keys, payload), ct);
+                var t1 = Stopwatch.GetTimestamp();
                 var taken = await queue.TakeFromQueueAsync(new TakeFromQueueRequest(connection, 1, SessionId: $"socket-{client}"), ct);
+                var t2 = Stopwatch.GetTimestamp();
                 await queue.RemoveMessagesAsync(connection, [.. taken.Select(m => m.Id)], ct);
+                var t3 = Stopwatch.GetTimestamp();
+                Interlocked.Add(ref addTicks, t1 - t0);
+                Interlocked.Add(ref takeTicks, t2 - t1);
+                Interlocked.Add(ref ackTicks, t3 - t2);
                 return taken.Count;
             }
             await RunAsync(settings.Clients, settings.Warmup, Cycle);
-            return await RunAsync(settings.Clients, settings.Duration, Cycle);
+            (addTicks, takeTicks, ackTicks) = (0, 0, 0);
+            var rate = await RunAsync(settings.Clients, settings.Duration, Cycle);
+            var cycles = rate * settings.Duration.TotalSeconds;
+            double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency / cycles;
+            Console.WriteLine($"  (mean per cycle: add {Ms(addTicks):0.0} ms, take {Ms(takeTicks):0.0} ms, ack {Ms(ackTicks):0.0} ms)");
+            return rate;
         }
         finally
         {
