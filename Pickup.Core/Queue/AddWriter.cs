@@ -152,51 +152,12 @@ internal sealed class AddWriter
     {
         // Stable sort by connection: a consistent lock order on usage rows; arrival order within a connection kept.
         var ordered = adds.Count == 1 ? adds : [.. adds.OrderBy(a => a.ConnectionId, StringComparer.Ordinal)];
-        var outcomes = new AddOutcome[ordered.Count];
+        var outcomes = new AddOutcome?[ordered.Count];
         try
         {
-            var options = _runtime.Options;
             await using var connection = await _runtime.DataSource.OpenConnectionAsync(cancellationToken);
-            await using var batch = new NpgsqlBatch(connection);
-            foreach (var add in ordered)
-            {
-                batch.BatchCommands.Add(new NpgsqlBatchCommand(_runtime.Sql.Add)
-                {
-                    Parameters =
-                    {
-                        PickupRuntime.P(add.Id),
-                        PickupRuntime.P(add.ConnectionId),
-                        PickupRuntime.P(add.RecipientKeys),
-                        new NpgsqlParameter<ReadOnlyMemory<byte>> { NpgsqlDbType = NpgsqlDbType.Bytea, TypedValue = add.Envelope },
-                        PickupRuntime.P(add.Envelope.Length),
-                        PickupRuntime.Text(add.TraceParent),
-                        PickupRuntime.P(options.MaxMessagesPerConnection),
-                        PickupRuntime.P(options.MaxBytesPerConnection),
-                        PickupRuntime.P(options.InstanceTimeout),
-                    },
-                });
-            }
-            // Prepared once per physical connection (Npgsql keeps it by SQL text); later flushes skip the round trip.
-            await batch.PrepareAsync(cancellationToken);
-            var reader = await batch.ExecuteReaderAsync(cancellationToken);
-            await using (reader)
-            {
-                var i = 0;
-                do
-                {
-                    if (!await reader.ReadAsync(cancellationToken)) throw new InvalidOperationException("The add statement returned no row.");
-                    outcomes[i++] = new AddOutcome(
-                        reader.IsDBNull(0) ? null : reader.GetFieldValue<DateTimeOffset>(0),
-                        reader.GetInt64(1),
-                        reader.GetInt64(2),
-                        reader.GetFieldValue<string[]>(3),
-                        reader.GetBoolean(4));
-                }
-                while (await reader.NextResultAsync(cancellationToken));
-                if (i != ordered.Count) throw new InvalidOperationException($"The add batch returned {i} results for {ordered.Count} adds.");
-            }
-            // The reader is consumed to ReadyForQuery: the implicit transaction is committed (and flushed to the WAL
-            // when synchronous_commit is on).
+            if (ordered.Count == 1) await WriteOneAsync(connection, ordered[0], outcomes, cancellationToken);
+            else await WriteManyAsync(connection, ordered, outcomes, cancellationToken);
         }
         catch (Exception e)
         {
@@ -210,19 +171,137 @@ internal sealed class AddWriter
         }
 
         PublishWakeUps(ordered, outcomes);
-        _runtime.Metrics.Queued.Add(outcomes.Count(o => o.ReceivedAt is not null));
-        for (var i = 0; i < ordered.Count; i++) ordered[i].Completion.TrySetResult(outcomes[i]);
+        _runtime.Metrics.Queued.Add(outcomes.Count(o => o?.ReceivedAt is not null));
+        for (var i = 0; i < ordered.Count; i++)
+        {
+            if (outcomes[i] is { } outcome) ordered[i].Completion.TrySetResult(outcome);
+            else ordered[i].Completion.TrySetException(new InvalidOperationException("The add batch returned no result for this message."));
+        }
+    }
+
+    /// <summary>One add: the per-message statement (one round trip, one transaction).</summary>
+    private async Task WriteOneAsync(NpgsqlConnection connection, PendingAdd add, AddOutcome?[] outcomes, CancellationToken cancellationToken)
+    {
+        var options = _runtime.Options;
+        await using var command = new NpgsqlCommand(_runtime.Sql.Add, connection)
+        {
+            Parameters =
+            {
+                PickupRuntime.P(add.Id),
+                PickupRuntime.P(add.ConnectionId),
+                PickupRuntime.P(add.RecipientKeys),
+                new NpgsqlParameter<ReadOnlyMemory<byte>> { NpgsqlDbType = NpgsqlDbType.Bytea, TypedValue = add.Envelope },
+                PickupRuntime.P(add.Envelope.Length),
+                PickupRuntime.Text(add.TraceParent),
+                PickupRuntime.P(options.MaxMessagesPerConnection),
+                PickupRuntime.P(options.MaxBytesPerConnection),
+                PickupRuntime.P(options.InstanceTimeout),
+            },
+        };
+        await command.PrepareAsync(cancellationToken);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken)) throw new InvalidOperationException("The add statement returned no row.");
+        outcomes[0] = new AddOutcome(
+            reader.IsDBNull(0) ? null : reader.GetFieldValue<DateTimeOffset>(0),
+            reader.GetInt64(1),
+            reader.GetInt64(2),
+            reader.GetFieldValue<string[]>(3),
+            reader.GetBoolean(4));
+    }
+
+    /// <summary>
+    /// Several adds: two set-based statements (lock the usage rows, then write everything) in one NpgsqlBatch, i.e.
+    /// one round trip and one implicit transaction, with array parameters so that the same two prepared statements
+    /// serve every batch size. Set-based rather than one statement per message: one executor run and multi-row inserts
+    /// instead of N (the per-statement overhead is what limits a CPU-bound server, see ../shared/POSTGRES.md).
+    /// </summary>
+    private async Task WriteManyAsync(NpgsqlConnection connection, List<PendingAdd> adds, AddOutcome?[] outcomes, CancellationToken cancellationToken)
+    {
+        var options = _runtime.Options;
+        var count = adds.Count;
+        var ids = new Guid[count];
+        var connections = new string[count];
+        var keyFrom = new int[count];
+        var keyTo = new int[count];
+        var envelopes = new byte[count][];
+        var sizes = new int[count];
+        var traceParents = new string?[count];
+        var keys = new List<string>(count);
+        for (var i = 0; i < count; i++)
+        {
+            var add = adds[i];
+            ids[i] = add.Id;
+            connections[i] = add.ConnectionId;
+            keyFrom[i] = keys.Count + 1;
+            keys.AddRange(add.RecipientKeys);
+            keyTo[i] = keys.Count;
+            envelopes[i] = System.Runtime.InteropServices.MemoryMarshal.TryGetArray(add.Envelope, out var segment)
+                && segment.Offset == 0 && segment.Count == segment.Array!.Length ? segment.Array : add.Envelope.ToArray();
+            sizes[i] = add.Envelope.Length;
+            traceParents[i] = add.TraceParent;
+        }
+
+        await using var batch = new NpgsqlBatch(connection)
+        {
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand(_runtime.Sql.LockUsage) { Parameters = { PickupRuntime.P(connections) } },
+                new NpgsqlBatchCommand(_runtime.Sql.AddBatch)
+                {
+                    Parameters =
+                    {
+                        PickupRuntime.P(ids),
+                        PickupRuntime.P(connections),
+                        PickupRuntime.P(keys.ToArray()),
+                        PickupRuntime.P(keyFrom),
+                        PickupRuntime.P(keyTo),
+                        PickupRuntime.P(envelopes),
+                        PickupRuntime.P(sizes),
+                        new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, Value = traceParents },
+                        PickupRuntime.P(options.MaxMessagesPerConnection),
+                        PickupRuntime.P(options.MaxBytesPerConnection),
+                        PickupRuntime.P(options.InstanceTimeout),
+                    },
+                },
+            },
+        };
+        // Prepared once per physical connection (Npgsql keeps them by SQL text); later flushes skip the round trip.
+        await batch.PrepareAsync(cancellationToken);
+        var seen = 0; // rows read
+        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
+        {
+            // The lock statement returns no rows; the write statement one per message.
+            do
+            {
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    var ord = (int)reader.GetInt64(0) - 1;
+                    outcomes[ord] = new AddOutcome(
+                        reader.IsDBNull(1) ? null : reader.GetFieldValue<DateTimeOffset>(1),
+                        reader.GetInt64(2),
+                        reader.GetInt64(3),
+                        reader.GetFieldValue<string[]>(4),
+                        reader.GetBoolean(5));
+                    seen++;
+                }
+            }
+            while (await reader.NextResultAsync(cancellationToken));
+        }
+        // Disposing the reader consumed everything up to ReadyForQuery: the implicit transaction is committed (and in
+        // the WAL on disk when synchronous_commit is on).
+        // Not thrown: the others are committed. FlushAsync fails the adds without an outcome (cannot happen: the lock
+        // statement gives every connection its usage row).
+        _ = seen;
     }
 
     /// <summary>After the commit: one wake-up item per target instance for the whole flush, one outbox NOTIFY.</summary>
-    private void PublishWakeUps(List<PendingAdd> adds, AddOutcome[] outcomes)
+    private void PublishWakeUps(List<PendingAdd> adds, AddOutcome?[] outcomes)
     {
         Dictionary<string, Dictionary<string, List<Guid>>>? byInstance = null;
         var outbox = false;
         for (var i = 0; i < adds.Count; i++)
         {
-            var outcome = outcomes[i];
-            if (outcome.ReceivedAt is null) continue;
+            if (outcomes[i] is not { ReceivedAt: not null } outcome) continue;
             outbox |= outcome.Outbox;
             if (outcome.WokenInstances.Length == 0) continue;
             byInstance ??= new(StringComparer.Ordinal);
