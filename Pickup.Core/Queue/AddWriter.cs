@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -66,6 +67,9 @@ internal sealed class AddWriter
         });
     }
 
+    /// <summary>Flushes and the adds they wrote (diagnostics: mean batch size).</summary>
+    internal long Flushes, FlushedAdds;
+
     /// <summary>Adds waiting for a writer (diagnostics and tests).</summary>
     public int Waiting => _queue.Reader.Count;
 
@@ -123,6 +127,33 @@ internal sealed class AddWriter
     private async Task RunAsync()
     {
         var batch = new List<PendingAdd>(_options.MaxBatchSize);
+        // The writer keeps its connection between flushes: no pool return, hence no session reset statements that
+        // Npgsql would prepend to the next flush, and its prepared statements stay at hand. Replaced after an error.
+        var held = new HeldConnection();
+        try
+        {
+            await RunAsync(batch, held);
+        }
+        finally
+        {
+            await held.DisposeAsync();
+        }
+    }
+
+    private sealed class HeldConnection : IAsyncDisposable
+    {
+        public NpgsqlConnection? Connection;
+        public long LastUsed;
+
+        public async ValueTask DisposeAsync()
+        {
+            if (Connection is not null) await Connection.DisposeAsync();
+            Connection = null;
+        }
+    }
+
+    private async Task RunAsync(List<PendingAdd> batch, HeldConnection held)
+    {
         while (await _queue.Reader.WaitToReadAsync())
         {
             while (batch.Count < _options.MaxBatchSize && _queue.Reader.TryRead(out var add))
@@ -133,7 +164,7 @@ internal sealed class AddWriter
             try
             {
                 // Not cancellable: once started, a flush runs to its outcome (command timeout bounds it).
-                await FlushAsync(batch, CancellationToken.None);
+                await FlushAsync(batch, CancellationToken.None, held);
             }
             catch (Exception e)
             {
@@ -148,19 +179,32 @@ internal sealed class AddWriter
     }
 
     /// <summary>Writes the adds in one transaction and completes each caller (result or the flush's error).</summary>
-    private async Task FlushAsync(List<PendingAdd> adds, CancellationToken cancellationToken)
+    private async Task FlushAsync(List<PendingAdd> adds, CancellationToken cancellationToken, HeldConnection? held = null)
     {
         // Stable sort by connection: a consistent lock order on usage rows; arrival order within a connection kept.
         var ordered = adds.Count == 1 ? adds : [.. adds.OrderBy(a => a.ConnectionId, StringComparer.Ordinal)];
         var outcomes = new AddOutcome?[ordered.Count];
         try
         {
-            await using var connection = await _runtime.DataSource.OpenConnectionAsync(cancellationToken);
+            await using var pooled = held is null ? await _runtime.DataSource.OpenConnectionAsync(cancellationToken) : null;
+            // Kept only while busy: after a pause it goes back to the pool (whose idle pruning and reset apply), so an
+            // idle connection the network dropped cannot fail a flush.
+            if (held is not null && (held.Connection is not { State: System.Data.ConnectionState.Open }
+                || Stopwatch.GetElapsedTime(held.LastUsed) > TimeSpan.FromSeconds(5)))
+            {
+                await held.DisposeAsync();
+                held.Connection = await _runtime.DataSource.OpenConnectionAsync(cancellationToken);
+            }
+            var connection = pooled ?? held!.Connection!;
+            if (held is not null) held.LastUsed = Stopwatch.GetTimestamp();
+            Interlocked.Increment(ref Flushes);
+            Interlocked.Add(ref FlushedAdds, ordered.Count);
             if (ordered.Count == 1) await WriteOneAsync(connection, ordered[0], outcomes, cancellationToken);
             else await WriteManyAsync(connection, ordered, outcomes, cancellationToken);
         }
         catch (Exception e)
         {
+            if (held is not null) await held.DisposeAsync();
             if (ordered.Count > 1) PickupLog.AddFlushFailed(_logger, e, ordered.Count);
             foreach (var add in ordered)
             {

@@ -33,6 +33,8 @@ internal static partial class Throughput
         await using var server = await PickupBench.StartDurableServerAsync();
         var bin = server.BinDirectory ?? throw new InvalidOperationException("No PostgreSQL binaries (pgbench).");
         var version = await ScalarAsync(server.AdminConnectionString, "SELECT version()");
+        var dataDirectory = await ScalarAsync(server.AdminConnectionString, "SHOW data_directory");
+        _postmasterPid = int.Parse(File.ReadLines(Path.Combine(dataDirectory, "postmaster.pid")).First(), CultureInfo.InvariantCulture);
         Console.WriteLine($"{version}; {Environment.ProcessorCount} CPUs; .NET {Environment.Version}; {settings.Clients} clients, " +
                           $"{settings.Duration.TotalSeconds:0} s per run, {PickupBench.PayloadBytes} B payloads, load average {LoadAverage()}");
         var work = Path.Combine(Path.GetTempPath(), $"pickup-throughput-{Environment.ProcessId}");
@@ -40,6 +42,15 @@ internal static partial class Throughput
         try
         {
             var only = args.Contains("--cycle-only");
+            if (args.Contains("--add-only"))
+            {
+                for (var round = 0; round < 2; round++)
+                {
+                    Console.WriteLine($"add on:  {await MeasureAddAsync(server, $"a_on{round}", batching: true, settings, payload):N0} msg/s");
+                    Console.WriteLine($"add off: {await MeasureAddAsync(server, $"a_off{round}", batching: false, settings, payload):N0} msg/s");
+                }
+                return 0;
+            }
             // ------------------------------------------------------------------ add
             await PickupBench.CreateDatabaseAsync(server, "pgbench");
             var pgbenchDb = server.DatabaseConnectionString("pgbench");
@@ -128,7 +139,11 @@ internal static partial class Throughput
                 return 1;
             }
             await RunAsync(settings.Clients, settings.Warmup, Add);
-            return await RunAsync(settings.Clients, settings.Duration, Add);
+            var writer = host.Services.GetRequiredService<AddWriter>();
+            var (flushes, adds) = (writer.Flushes, writer.FlushedAdds);
+            var rate = await RunAsync(settings.Clients, settings.Duration, Add);
+            if (batching) Console.WriteLine($"  (mean flush: {(writer.FlushedAdds - adds) / (double)Math.Max(1, writer.Flushes - flushes):0.0} adds)");
+            return rate;
         }
         finally
         {
@@ -194,6 +209,7 @@ internal static partial class Throughput
             }));
             await PickupBench.ExecuteAsync(server.DatabaseConnectionString(database), "VACUUM ANALYZE pickup.messages");
 
+            var cpu = Cpu();
             var stopwatch = Stopwatch.StartNew();
             var drained = await Task.WhenAll(Enumerable.Range(0, settings.Clients).Select(c => Task.Run(async () =>
             {
@@ -206,6 +222,7 @@ internal static partial class Throughput
                 }
             })));
             var rate = drained.Sum() / stopwatch.Elapsed.TotalSeconds;
+            Console.WriteLine($"  ({CpuPer(drained.Sum(), cpu)})");
             if (drained.Sum() != settings.DrainPerClient * settings.Clients)
                 throw new InvalidOperationException($"Drained {drained.Sum()} of {settings.DrainPerClient * settings.Clients} messages.");
             return rate;
@@ -220,6 +237,7 @@ internal static partial class Throughput
     /// returns messages per second.</summary>
     private static async Task<double> RunAsync(int clients, TimeSpan duration, Func<int, long, CancellationToken, Task<int>> operation)
     {
+        var cpu = Cpu();
         var stopwatch = Stopwatch.StartNew();
         var counts = await Task.WhenAll(Enumerable.Range(0, clients).Select(client => Task.Run(async () =>
         {
@@ -227,7 +245,9 @@ internal static partial class Throughput
             while (stopwatch.Elapsed < duration) done += await operation(client, i++, CancellationToken.None);
             return done;
         })));
-        return counts.Sum() / stopwatch.Elapsed.TotalSeconds;
+        var elapsed = stopwatch.Elapsed.TotalSeconds;
+        if (duration > TimeSpan.FromSeconds(5)) Console.WriteLine($"  ({CpuPer(counts.Sum(), cpu)})");
+        return counts.Sum() / elapsed;
     }
 
     private static string Script(string directory, string name, string text)
@@ -264,6 +284,7 @@ internal static partial class Throughput
             info.ArgumentList.Add(transactionsPerClient.ToString(CultureInfo.InvariantCulture));
         }
         info.ArgumentList.Add(database);
+        var cpu = Cpu();
         using var process = Process.Start(info) ?? throw new InvalidOperationException("pgbench did not start.");
         var output = process.StandardOutput.ReadToEndAsync();
         var errors = process.StandardError.ReadToEndAsync();
@@ -271,8 +292,14 @@ internal static partial class Throughput
         var text = await output + await errors;
         var match = TpsPattern().Match(text);
         if (process.ExitCode != 0 || !match.Success) throw new InvalidOperationException($"pgbench failed ({process.ExitCode}):\n{text}");
-        return double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
+        var tps = double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
+        var processed = TransactionsPattern().Match(text);
+        if (processed.Success) Console.WriteLine("  (" + CpuPer(double.Parse(processed.Groups[1].Value, CultureInfo.InvariantCulture), cpu).Replace("client", "this process", StringComparison.Ordinal) + " per transaction)");
+        return tps;
     }
+
+    [GeneratedRegex(@"number of transactions actually processed: ([0-9]+)")]
+    private static partial Regex TransactionsPattern();
 
     private static async Task<string> ScalarAsync(string connectionString, string sql)
     {
@@ -280,6 +307,40 @@ internal static partial class Throughput
         await connection.OpenAsync();
         await using var command = new Npgsql.NpgsqlCommand(sql, connection);
         return Convert.ToString(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture) ?? "";
+    }
+
+    private static int _postmasterPid;
+
+    /// <summary>CPU seconds so far of this process and of the PostgreSQL server (postmaster and its children).</summary>
+    private static (double Client, double Server) Cpu()
+    {
+        var client = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
+        double server = 0;
+        if (_postmasterPid != 0)
+        {
+            foreach (var dir in Directory.EnumerateDirectories("/proc"))
+            {
+                if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
+                try
+                {
+                    var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                    var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                    var ppid = int.Parse(fields[1], CultureInfo.InvariantCulture);
+                    if (pid != _postmasterPid && ppid != _postmasterPid) continue;
+                    server += (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
+                }
+                catch (IOException)
+                {
+                }
+            }
+        }
+        return (client, server);
+    }
+
+    private static string CpuPer(double count, (double Client, double Server) before)
+    {
+        var after = Cpu();
+        return $"CPU per message: client {(after.Client - before.Client) * 1e6 / count:0} us, server {(after.Server - before.Server) * 1e6 / count:0} us";
     }
 
     private static string LoadAverage() =>
