@@ -67,7 +67,7 @@ internal static partial class Throughput
             }
             var insertScript = Script(work, "insert.sql", $"INSERT INTO bench_insert (payload) VALUES ('\\x{hex}'::bytea);");
             await PgbenchAsync(server, bin, settings.Clients, settings.Warmup, insertScript, "pgbench");
-            var pgInsert1 = await PgbenchAsync(server, bin, settings.Clients, settings.Duration, insertScript, "pgbench");
+            var pgInsert1 = await PgbenchAsync(server, bin, settings.Clients, settings.Duration, insertScript, "pgbench", cpuName: "pg-insert");
             Console.WriteLine($"pgbench single-row INSERT:           {pgInsert1,10:N0} rows/s");
 
             var addOn = await MeasureAddAsync(server, "add_batched", batching: true, settings, payload);
@@ -85,7 +85,7 @@ internal static partial class Throughput
                 UPDATE bench_queue SET state = 'leased' WHERE id IN (SELECT id FROM bench_queue WHERE conn = :client_id AND state = 'pending' ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING id, payload;
                 DELETE FROM bench_queue WHERE conn = :client_id AND state = 'leased';
                 """);
-            var pgCycle = await PgbenchAsync(server, bin, settings.Clients, settings.Duration, cycleScript, "pgbench");
+            var pgCycle = await PgbenchAsync(server, bin, settings.Clients, settings.Duration, cycleScript, "pgbench", cpuName: "pg-cycle");
             Console.WriteLine($"pgbench live cycle (3 commits):      {pgCycle,10:N0} msg/s");
             var cycleOn = await MeasureLiveCycleAsync(server, "cycle_batched", batching: true, settings, payload);
             Console.WriteLine($"live cycle, group commit on:         {cycleOn,10:N0} msg/s");
@@ -104,7 +104,7 @@ internal static partial class Throughput
                 UPDATE bench_queue AS m SET state = 'leased' FROM (SELECT id FROM bench_queue WHERE conn = :client_id AND state = 'pending' ORDER BY id LIMIT 100 FOR UPDATE SKIP LOCKED) AS c WHERE m.id = c.id RETURNING m.id, m.payload;
                 DELETE FROM bench_queue WHERE conn = :client_id AND state = 'leased';
                 """);
-            var pgDrain = 100 * await PgbenchAsync(server, bin, settings.Clients, null, drainScript, "pgbench", transactionsPerClient: settings.DrainPerClient / 100);
+            var pgDrain = 100 * await PgbenchAsync(server, bin, settings.Clients, null, drainScript, "pgbench", transactionsPerClient: settings.DrainPerClient / 100, cpuName: "pg-drain");
             Console.WriteLine($"pgbench drain (claim 100 + delete):  {pgDrain,10:N0} msg/s ({total:N0} messages)");
             var drain = await MeasureDrainAsync(server, "drain", settings, payload);
             Console.WriteLine($"offline drain (take 100 + ack):      {drain,10:N0} msg/s ({total:N0} messages)");
@@ -115,6 +115,11 @@ internal static partial class Throughput
             Console.WriteLine($"live cycle, on:        ours / pgbench = {cycleOn / pgCycle:0.00}x   (pgbench {pgCycle:N0} msg/s)");
             Console.WriteLine($"live cycle, off:       ours / pgbench = {cycleOff / pgCycle:0.00}x");
             Console.WriteLine($"offline drain:         ours / pgbench = {drain / pgDrain:0.00}x   (pgbench {pgDrain:N0} msg/s)");
+            string CpuRatio(string ours, string theirs) =>
+                CpuPerMessage.TryGetValue(ours, out var o) && CpuPerMessage.TryGetValue(theirs, out var t) && o > 0 ? $"{t / o:0.00}x" : "n/a";
+            Console.WriteLine("CPU efficiency (pgbench CPU per message / ours, client + server; what the rate ratio tends to on an otherwise idle machine):");
+            Console.WriteLine($"  add on {CpuRatio("add-on", "pg-insert")}, add off {CpuRatio("add-off", "pg-insert")}, live cycle on {CpuRatio("cycle-on", "pg-cycle")}, " +
+                              $"off {CpuRatio("cycle-off", "pg-cycle")}, drain {CpuRatio("drain", "pg-drain")}");
             Console.WriteLine($"load average at the end: {LoadAverage()}");
             return 0;
         }
@@ -141,7 +146,7 @@ internal static partial class Throughput
             await RunAsync(settings.Clients, settings.Warmup, Add);
             var writer = host.Services.GetRequiredService<AddWriter>();
             var (flushes, adds) = (writer.Flushes, writer.FlushedAdds);
-            var rate = await RunAsync(settings.Clients, settings.Duration, Add);
+            var rate = await RunAsync(settings.Clients, settings.Duration, Add, batching ? "add-on" : "add-off");
             if (batching) Console.WriteLine($"  (mean flush: {(writer.FlushedAdds - adds) / (double)Math.Max(1, writer.Flushes - flushes):0.0} adds)");
             return rate;
         }
@@ -179,7 +184,7 @@ internal static partial class Throughput
             }
             await RunAsync(settings.Clients, settings.Warmup, Cycle);
             (addTicks, takeTicks, ackTicks) = (0, 0, 0);
-            var rate = await RunAsync(settings.Clients, settings.Duration, Cycle);
+            var rate = await RunAsync(settings.Clients, settings.Duration, Cycle, batching ? "cycle-on" : "cycle-off");
             var cycles = rate * settings.Duration.TotalSeconds;
             double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency / cycles;
             Console.WriteLine($"  (mean per cycle: add {Ms(addTicks):0.0} ms, take {Ms(takeTicks):0.0} ms, ack {Ms(ackTicks):0.0} ms)");
@@ -222,7 +227,7 @@ internal static partial class Throughput
                 }
             })));
             var rate = drained.Sum() / stopwatch.Elapsed.TotalSeconds;
-            Console.WriteLine($"  ({CpuPer(drained.Sum(), cpu)})");
+            Console.WriteLine($"  ({CpuPer(drained.Sum(), cpu, "drain")})");
             if (drained.Sum() != settings.DrainPerClient * settings.Clients)
                 throw new InvalidOperationException($"Drained {drained.Sum()} of {settings.DrainPerClient * settings.Clients} messages.");
             return rate;
@@ -235,7 +240,7 @@ internal static partial class Throughput
 
     /// <summary>Runs <paramref name="clients"/> loops of <paramref name="operation"/> for <paramref name="duration"/>;
     /// returns messages per second.</summary>
-    private static async Task<double> RunAsync(int clients, TimeSpan duration, Func<int, long, CancellationToken, Task<int>> operation)
+    private static async Task<double> RunAsync(int clients, TimeSpan duration, Func<int, long, CancellationToken, Task<int>> operation, string? cpuName = null)
     {
         var cpu = Cpu();
         var stopwatch = Stopwatch.StartNew();
@@ -246,7 +251,7 @@ internal static partial class Throughput
             return done;
         })));
         var elapsed = stopwatch.Elapsed.TotalSeconds;
-        if (duration > TimeSpan.FromSeconds(5)) Console.WriteLine($"  ({CpuPer(counts.Sum(), cpu)})");
+        if (cpuName is not null) Console.WriteLine($"  ({CpuPer(counts.Sum(), cpu, cpuName)})");
         return counts.Sum() / elapsed;
     }
 
@@ -259,7 +264,7 @@ internal static partial class Throughput
 
     /// <summary>Runs pgbench (prepared statements, no vacuum) and returns its tps.</summary>
     private static async Task<double> PgbenchAsync(PostgresServer server, string bin, int clients, TimeSpan? duration, string script, string database,
-        int transactionsPerClient = 0)
+        int transactionsPerClient = 0, string? cpuName = null)
     {
         var admin = new Npgsql.NpgsqlConnectionStringBuilder(server.AdminConnectionString);
         var info = new ProcessStartInfo(Path.Combine(bin, "pgbench"))
@@ -294,7 +299,7 @@ internal static partial class Throughput
         if (process.ExitCode != 0 || !match.Success) throw new InvalidOperationException($"pgbench failed ({process.ExitCode}):\n{text}");
         var tps = double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
         var processed = TransactionsPattern().Match(text);
-        if (processed.Success) Console.WriteLine("  (" + CpuPer(double.Parse(processed.Groups[1].Value, CultureInfo.InvariantCulture), cpu).Replace("client", "this process", StringComparison.Ordinal) + " per transaction)");
+        if (processed.Success) Console.WriteLine("  (" + CpuPer(double.Parse(processed.Groups[1].Value, CultureInfo.InvariantCulture), cpu, cpuName).Replace("client", "pgbench", StringComparison.Ordinal) + " per transaction)");
         return tps;
     }
 
@@ -311,10 +316,19 @@ internal static partial class Throughput
 
     private static int _postmasterPid;
 
-    /// <summary>CPU seconds so far of this process and of the PostgreSQL server (postmaster and its children).</summary>
+    /// <summary>CPU seconds so far: this process (plus its exited children, i.e. pgbench) and the PostgreSQL server
+    /// (postmaster, its live children and its exited children: backends of closed connections count too).</summary>
     private static (double Client, double Server) Cpu()
     {
-        var client = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
+        static (long Own, long Children, int Parent) Read(string statPath)
+        {
+            var stat = File.ReadAllText(statPath);
+            var f = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            long L(int i) => long.Parse(f[i], CultureInfo.InvariantCulture);
+            return (L(11) + L(12), L(13) + L(14), int.Parse(f[1], CultureInfo.InvariantCulture));
+        }
+        var self = Read("/proc/self/stat");
+        var client = (self.Own + self.Children) / 100.0;
         double server = 0;
         if (_postmasterPid != 0)
         {
@@ -323,24 +337,27 @@ internal static partial class Throughput
                 if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
                 try
                 {
-                    var stat = File.ReadAllText(Path.Combine(dir, "stat"));
-                    var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                    var ppid = int.Parse(fields[1], CultureInfo.InvariantCulture);
-                    if (pid != _postmasterPid && ppid != _postmasterPid) continue;
-                    server += (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
+                    var p = Read(Path.Combine(dir, "stat"));
+                    if (pid == _postmasterPid) server += (p.Own + p.Children) / 100.0;
+                    else if (p.Parent == _postmasterPid) server += p.Own / 100.0;
                 }
-                catch (IOException)
+                catch (Exception e) when (e is IOException or FormatException or IndexOutOfRangeException)
                 {
+                    // Gone meanwhile.
                 }
             }
         }
         return (client, server);
     }
 
-    private static string CpuPer(double count, (double Client, double Server) before)
+    private static readonly Dictionary<string, double> CpuPerMessage = [];
+
+    private static string CpuPer(double count, (double Client, double Server) before, string? name = null)
     {
         var after = Cpu();
-        return $"CPU per message: client {(after.Client - before.Client) * 1e6 / count:0} us, server {(after.Server - before.Server) * 1e6 / count:0} us";
+        var (client, server) = ((after.Client - before.Client) * 1e6 / count, (after.Server - before.Server) * 1e6 / count);
+        if (name is not null) CpuPerMessage[name] = client + server;
+        return $"CPU per message: client {client:0} us, server {server:0} us";
     }
 
     private static string LoadAverage() =>

@@ -23,6 +23,8 @@ public class QueryPlanTests
             ("take", sql.TakeLease, ["c", DBNull.Value, 5, TimeSpan.FromDays(1), 10, "i", DBNull.Value, TimeSpan.FromMinutes(1)]),
             ("count", sql.Count, ["c", DBNull.Value, 5, TimeSpan.FromDays(1)]),
             ("add (O(1) quota: no read of messages)", sql.Add, [Guid.NewGuid(), "c", new[] { "k" }, new byte[] { 1 }, 1, DBNull.Value, 10L, 100L, TimeSpan.FromSeconds(30)]),
+            ("add batch (O(1) quota: no read of messages)", sql.AddBatch, [new[] { Guid.NewGuid(), Guid.NewGuid() }, new[] { "c", "d" }, new[] { "k" },
+                new[] { 1, 2 }, new[] { 1, 1 }, new[] { new byte[] { 1 }, new byte[] { 2 } }, new[] { 1, 1 }, new string?[] { null, "t" }, 10L, 100L, TimeSpan.FromSeconds(30)]),
         })
         {
             await using var explain = new NpgsqlCommand("EXPLAIN " + statement, connection);
