@@ -29,6 +29,7 @@ internal static partial class Throughput
         var payload = PickupBench.Payload();
         var hex = Convert.ToHexStringLower(payload);
 
+        if (Environment.GetEnvironmentVariable("BENCH_NO_RESET") == "1") Console.WriteLine("Pickup.Core's data source: No Reset On Close=true (BENCH_NO_RESET=1)");
         Console.WriteLine($"Starting a durable PostgreSQL ({string.Join(", ", PostgresServer.DurableSettings.Select(s => $"{s.Key}={s.Value}"))})");
         await using var server = await PickupBench.StartDurableServerAsync();
         var bin = server.BinDirectory ?? throw new InvalidOperationException("No PostgreSQL binaries (pgbench).");
@@ -104,7 +105,7 @@ internal static partial class Throughput
                 UPDATE bench_queue AS m SET state = 'leased' FROM (SELECT id FROM bench_queue WHERE conn = :client_id AND state = 'pending' ORDER BY id LIMIT 100 FOR UPDATE SKIP LOCKED) AS c WHERE m.id = c.id RETURNING m.id, m.payload;
                 DELETE FROM bench_queue WHERE conn = :client_id AND state = 'leased';
                 """);
-            var pgDrain = 100 * await PgbenchAsync(server, bin, settings.Clients, null, drainScript, "pgbench", transactionsPerClient: settings.DrainPerClient / 100, cpuName: "pg-drain");
+            var pgDrain = 100 * await PgbenchAsync(server, bin, settings.Clients, null, drainScript, "pgbench", transactionsPerClient: settings.DrainPerClient / 100, cpuName: "pg-drain", messagesPerTransaction: 100);
             Console.WriteLine($"pgbench drain (claim 100 + delete):  {pgDrain,10:N0} msg/s ({total:N0} messages)");
             var drain = await MeasureDrainAsync(server, "drain", settings, payload);
             Console.WriteLine($"offline drain (take 100 + ack):      {drain,10:N0} msg/s ({total:N0} messages)");
@@ -264,7 +265,7 @@ internal static partial class Throughput
 
     /// <summary>Runs pgbench (prepared statements, no vacuum) and returns its tps.</summary>
     private static async Task<double> PgbenchAsync(PostgresServer server, string bin, int clients, TimeSpan? duration, string script, string database,
-        int transactionsPerClient = 0, string? cpuName = null)
+        int transactionsPerClient = 0, string? cpuName = null, int messagesPerTransaction = 1)
     {
         var admin = new Npgsql.NpgsqlConnectionStringBuilder(server.AdminConnectionString);
         var info = new ProcessStartInfo(Path.Combine(bin, "pgbench"))
@@ -299,7 +300,7 @@ internal static partial class Throughput
         if (process.ExitCode != 0 || !match.Success) throw new InvalidOperationException($"pgbench failed ({process.ExitCode}):\n{text}");
         var tps = double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
         var processed = TransactionsPattern().Match(text);
-        if (processed.Success) Console.WriteLine("  (" + CpuPer(double.Parse(processed.Groups[1].Value, CultureInfo.InvariantCulture), cpu, cpuName).Replace("client", "pgbench", StringComparison.Ordinal) + " per transaction)");
+        if (processed.Success) Console.WriteLine("  (" + CpuPer(messagesPerTransaction * double.Parse(processed.Groups[1].Value, CultureInfo.InvariantCulture), cpu, cpuName).Replace("client", "pgbench", StringComparison.Ordinal) + ")");
         return tps;
     }
 
