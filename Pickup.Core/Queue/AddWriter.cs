@@ -311,7 +311,6 @@ internal sealed class AddWriter
         };
         // Prepared once per physical connection (Npgsql keeps them by SQL text); later flushes skip the round trip.
         await batch.PrepareAsync(cancellationToken);
-        var seen = 0; // rows read
         await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
         {
             // The lock statement returns no rows; the write statement one per message.
@@ -326,16 +325,14 @@ internal sealed class AddWriter
                         reader.GetInt64(3),
                         reader.GetFieldValue<string[]>(4),
                         reader.GetBoolean(5));
-                    seen++;
                 }
             }
             while (await reader.NextResultAsync(cancellationToken));
         }
         // Disposing the reader consumed everything up to ReadyForQuery: the implicit transaction is committed (and in
         // the WAL on disk when synchronous_commit is on).
-        // Not thrown: the others are committed. FlushAsync fails the adds without an outcome (cannot happen: the lock
-        // statement gives every connection its usage row).
-        _ = seen;
+        // An add without a row (cannot happen: the lock statement gives every connection its usage row) is failed
+        // alone by FlushAsync; the others are committed.
     }
 
     /// <summary>After the commit: one wake-up item per target instance for the whole flush, one outbox NOTIFY.</summary>
