@@ -88,6 +88,34 @@ public sealed class PickupOptions
     /// <summary>How often the queue depth and oldest-age gauges are recomputed.</summary>
     [Range(typeof(TimeSpan), "00:00:00.050", "01:00:00")]
     public TimeSpan GaugeRefreshInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Group commit of <see cref="IMessagePickupRepository.AddMessageAsync"/> (section
+    /// <c>Pickup:WriteBatching</c>).</summary>
+    public WriteBatchingOptions WriteBatching { get; set; } = new();
+}
+
+/// <summary>
+/// Group commit of adds: concurrent callers' messages are written by one of <see cref="Writers"/> writer loops in one
+/// transaction (one NpgsqlBatch of the per-message statement) per flush; each caller completes after that commit with
+/// its own result or error. A flush starts as soon as a writer is free and takes whatever is waiting (up to
+/// <see cref="MaxBatchSize"/>): no linger, so a lone add costs no added latency, and batches grow with the load.
+/// </summary>
+public sealed class WriteBatchingOptions
+{
+    /// <summary>Off: every add is its own transaction on the caller's task.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Most messages written per flush.</summary>
+    [Range(1, 10_000)]
+    public int MaxBatchSize { get; set; } = 128;
+
+    /// <summary>Writer loops (each flushes on its own connection; while one commits, another gathers).</summary>
+    [Range(1, 64)]
+    public int Writers { get; set; } = 2;
+
+    /// <summary>Adds waiting for a writer before callers wait for room (back-pressure).</summary>
+    [Range(1, 1_000_000)]
+    public int QueueCapacity { get; set; } = 4096;
 }
 
 /// <summary>Rules across options that data annotations cannot express.</summary>
@@ -104,6 +132,16 @@ internal sealed class PickupOptionsValidator : IValidateOptions<PickupOptions>
             failures.Add("ListenerMaxReconnectDelay must not be less than ListenerReconnectDelay.");
         if (options.MaxMessageBytes > options.MaxBytesPerConnection)
             failures.Add("MaxMessageBytes must not exceed MaxBytesPerConnection.");
+        if (options.WriteBatching is null)
+        {
+            failures.Add("WriteBatching must not be null.");
+        }
+        else
+        {
+            var results = new List<ValidationResult>();
+            if (!Validator.TryValidateObject(options.WriteBatching, new ValidationContext(options.WriteBatching), results, validateAllProperties: true))
+                failures.AddRange(results.Select(r => $"WriteBatching: {r.ErrorMessage}"));
+        }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -54,4 +54,7 @@ internal static partial class PickupLog
 
     [LoggerMessage(EventId = 2015, Level = LogLevel.Warning, Message = "Releasing leases and instance row of {InstanceId} at stop failed")]
     public static partial void StopCleanupFailed(ILogger logger, Exception exception, string instanceId);
+
+    [LoggerMessage(EventId = 2018, Level = LogLevel.Warning, Message = "A group commit of {Count} adds failed; each of its callers gets the error")]
+    public static partial void AddFlushFailed(ILogger logger, Exception exception, int count);
 }

@@ -39,6 +39,7 @@ public static class PickupCoreExtensions
         services.TryAddSingleton<Sweeper>();
         services.TryAddSingleton<OrphanedMessages>();
         services.TryAddSingleton<WakeUpPublisher>();
+        services.TryAddSingleton<AddWriter>();
         services.TryAddSingleton<InstanceListener>();
         services.TryAddSingleton<InstanceMaintenance>();
         services.TryAddSingleton<IPickupInstanceStatus, PickupInstanceStatus>();
@@ -48,6 +49,7 @@ public static class PickupCoreExtensions
             sp.GetRequiredService<DeliveryDispatcher>(),
             sp.GetRequiredService<Sweeper>(),
             sp.GetRequiredService<OrphanedMessages>(),
+            sp.GetRequiredService<AddWriter>(),
             sp.GetServices<IMessageQueuedObserver>(),
             sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<PostgresMessagePickupRepository>>()));
         services.TryAddSingleton<IMessagePickupRepository>(sp => sp.GetRequiredService<PostgresMessagePickupRepository>());

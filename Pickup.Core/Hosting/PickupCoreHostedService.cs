@@ -10,7 +10,7 @@ namespace Pickup.Core.Hosting;
 /// <summary>
 /// Starts an instance: migrates the schema (the host waits; replicas serialise on the migrator's advisory lock),
 /// registers the instance, starts listening (and waits for the first LISTEN and sweep), then runs the dispatcher,
-/// publisher, heartbeat, maintenance and slow-sweep loops. Stopping releases the instance's leases and deletes its row.
+/// add writers (group commit), publisher, heartbeat, maintenance and slow-sweep loops. Stopping releases the instance's leases and deletes its row.
 /// </summary>
 internal sealed class PickupCoreHostedService(
     PickupRuntime runtime,
@@ -19,6 +19,7 @@ internal sealed class PickupCoreHostedService(
     DeliveryDispatcher dispatcher,
     WakeUpPublisher publisher,
     Sweeper sweeper,
+    AddWriter writer,
     ILogger<PickupCoreHostedService> logger) : IHostedService
 {
     private readonly CancellationTokenSource _stopping = new();
@@ -34,6 +35,7 @@ internal sealed class PickupCoreHostedService(
         await maintenance.StartAsync(cancellationToken);
         runtime.Metrics.GaugeSource = maintenance.ComputeGaugesAsync;
 
+        writer.Start();
         var stop = _stopping.Token;
         _loops.Add(Supervised("delivery dispatcher", dispatcher.RunAsync, stop));
         _loops.Add(Supervised("wake-up publisher", publisher.RunAsync, stop));
@@ -48,6 +50,15 @@ internal sealed class PickupCoreHostedService(
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        // Adds already queued are written (and woken) before the loops stop; later ones are written by their callers.
+        try
+        {
+            await writer.StopAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stop timeout: the writers finish their flush on their own.
+        }
         await _stopping.CancelAsync();
         try
         {

@@ -13,7 +13,7 @@ namespace Pickup.Core.Notifications;
 /// </summary>
 internal sealed class WakeUpPublisher(PickupRuntime runtime, DeliveryDispatcher dispatcher, ILogger<WakeUpPublisher> logger)
 {
-    private sealed record Item(string? InstanceId, string ConnectionId, IReadOnlyList<Guid> Ids, long At);
+    private sealed record Item(string? InstanceId, IReadOnlyList<(string ConnectionId, IReadOnlyList<Guid> Ids)> Connections, long At);
 
     private readonly Channel<Item> _queue = Channel.CreateUnbounded<Item>(new UnboundedChannelOptions { SingleReader = true });
 
@@ -22,11 +22,27 @@ internal sealed class WakeUpPublisher(PickupRuntime runtime, DeliveryDispatcher 
     {
         var now = runtime.Time.GetUtcNow().ToUnixTimeMilliseconds();
         if (instanceId == runtime.InstanceId) dispatcher.Enqueue(connectionId, ids, now, "local");
-        else _queue.Writer.TryWrite(new Item(instanceId, connectionId, ids, now));
+        else _queue.Writer.TryWrite(new Item(instanceId, [(connectionId, ids)], now));
+    }
+
+    /// <summary>Wakes the session holder <paramref name="instanceId"/> for several connections at once: they go out in
+    /// one NOTIFY payload (or payloads, when over the size limit), never split across sends (one per group commit).</summary>
+    public void Wake(string instanceId, IReadOnlyList<(string ConnectionId, IReadOnlyList<Guid> Ids)> connections)
+    {
+        if (connections.Count == 0) return;
+        var now = runtime.Time.GetUtcNow().ToUnixTimeMilliseconds();
+        if (instanceId == runtime.InstanceId)
+        {
+            foreach (var (connectionId, ids) in connections) dispatcher.Enqueue(connectionId, ids, now, "local");
+        }
+        else
+        {
+            _queue.Writer.TryWrite(new Item(instanceId, connections, now));
+        }
     }
 
     /// <summary>Outbox rows were committed: the notifier's channel gets a (coalesced) NOTIFY.</summary>
-    public void OutboxWritten() => _queue.Writer.TryWrite(new Item(null, "", [], 0));
+    public void OutboxWritten() => _queue.Writer.TryWrite(new Item(null, [], 0));
 
     /// <summary>Looks up the live sessions of these connections (on live instances) and wakes their instances; returns
     /// the instances woken.</summary>
@@ -64,8 +80,11 @@ internal sealed class WakeUpPublisher(PickupRuntime runtime, DeliveryDispatcher 
                 }
                 if (!byInstance.TryGetValue(item.InstanceId, out var connections))
                     byInstance[item.InstanceId] = connections = new(StringComparer.Ordinal);
-                if (!connections.TryGetValue(item.ConnectionId, out var ids)) connections[item.ConnectionId] = ids = [];
-                ids.AddRange(item.Ids);
+                foreach (var (connectionId, itemIds) in item.Connections)
+                {
+                    if (!connections.TryGetValue(connectionId, out var ids)) connections[connectionId] = ids = [];
+                    ids.AddRange(itemIds);
+                }
                 oldest[item.InstanceId] = Math.Min(oldest.GetValueOrDefault(item.InstanceId, long.MaxValue), item.At);
             }
 

@@ -54,16 +54,20 @@ internal sealed class PickupSql
         """;
 
     // $1 id, $2 connection, $3 recipient keys, $4 envelope, $5 envelope size, $6 trace parent, $7 max messages,
-    // $8 max bytes, $9 instance timeout. One statement (one round trip): quota check, insert, live-session lookup and
-    // the outbox row when no live session exists. Repeatable per message in an NpgsqlBatch.
+    // $8 max bytes, $9 instance timeout. One statement (one round trip): quota check-and-increment of the connection's
+    // usage row (O(1), see migration 2; the row lock makes it exact under concurrency), insert, live-session lookup and
+    // the outbox row when no live session exists. Repeated per message in one NpgsqlBatch by the group commit. When the
+    // quota refuses, nothing is written and the usage is returned from the statement's snapshot (for the error only).
     private const string AddTemplate = """
         WITH usage AS (
-            SELECT count(*) AS message_count, coalesce(sum(envelope_size), 0)::bigint AS byte_count
-            FROM {schema}.messages WHERE connection_id = $2
+            INSERT INTO {schema}.connection_usage AS u (connection_id, message_count, byte_count) VALUES ($2, 1, $5)
+            ON CONFLICT (connection_id) DO UPDATE
+            SET message_count = u.message_count + 1, byte_count = u.byte_count + excluded.byte_count
+            WHERE u.message_count < $7 AND u.byte_count + excluded.byte_count <= $8
+            RETURNING u.message_count
         ), inserted AS (
             INSERT INTO {schema}.messages (id, connection_id, recipient_keys, envelope, envelope_size, trace_parent)
             SELECT $1, $2, $3, $4, $5, $6 FROM usage
-            WHERE usage.message_count < $7 AND usage.byte_count + $5 <= $8
             RETURNING id, received_at
         ), sessions AS (
             SELECT s.instance_id, s.session_id
@@ -74,10 +78,72 @@ internal sealed class PickupSql
             INSERT INTO {schema}.outbox (message_id, connection_id, trace_parent)
             SELECT inserted.id, $2, $6 FROM inserted WHERE NOT EXISTS (SELECT 1 FROM sessions)
             RETURNING id
+        ), before AS (
+            SELECT message_count, byte_count FROM {schema}.connection_usage WHERE connection_id = $2
         )
-        SELECT (SELECT received_at FROM inserted), usage.message_count, usage.byte_count,
+        SELECT (SELECT received_at FROM inserted),
+               coalesce((SELECT message_count FROM before), 0), coalesce((SELECT byte_count FROM before), 0),
                ARRAY(SELECT instance_id FROM sessions), EXISTS (SELECT 1 FROM outbox)
-        FROM usage
+        """;
+
+    // Group commit, set-based: one flush = this statement then AddBatch, in one transaction. $1 connections. Makes sure
+    // every connection of the flush has a usage row and locks them, in byte order (COLLATE "C", like the delete
+    // trigger of migration 2, so lockers never deadlock). WHERE false: existing rows are locked, not rewritten.
+    private const string LockUsageTemplate = """
+        INSERT INTO {schema}.connection_usage AS u (connection_id)
+        SELECT c FROM (SELECT DISTINCT c FROM unnest($1::text[]) AS c) AS d ORDER BY c COLLATE "C"
+        ON CONFLICT (connection_id) DO UPDATE SET message_count = u.message_count WHERE false
+        """;
+
+    // $1 ids, $2 connections, $3 all recipient keys (flattened), $4/$5 each message's first/last index into $3
+    // (1-based; last < first for none), $6 envelopes, $7 sizes, $8 trace parents, $9 max messages, $10 max bytes,
+    // $11 instance timeout. Arrays, so one prepared statement serves every batch size. The quota applies per message in
+    // arrival order (ord) against the locked usage row plus the messages before it in the flush; refused messages are
+    // not written and do not count, except that a refused message's bytes still count for the later messages of the
+    // same connection in this flush (conservative: at the byte limit, a later smaller message may be refused too).
+    // Returns one row per message, in order: ord, received_at (null = refused), usage before it, live instances, outbox.
+    private const string AddBatchTemplate = """
+        WITH input AS (
+            SELECT t.id, t.connection_id, ($3::text[])[t.key_from:t.key_to] AS recipient_keys, t.envelope, t.envelope_size,
+                   t.trace_parent, t.ord
+            FROM unnest($1::uuid[], $2::text[], $4::integer[], $5::integer[], $6::bytea[], $7::integer[], $8::text[])
+                 WITH ORDINALITY AS t (id, connection_id, key_from, key_to, envelope, envelope_size, trace_parent, ord)
+        ), ranked AS (
+            SELECT i.*,
+                   u.message_count + row_number() OVER w - 1 AS count_before,
+                   u.byte_count + sum(i.envelope_size) OVER w - i.envelope_size AS bytes_before
+            FROM input AS i JOIN {schema}.connection_usage AS u ON u.connection_id = i.connection_id
+            WINDOW w AS (PARTITION BY i.connection_id ORDER BY i.ord)
+        ), accepted AS (
+            SELECT * FROM ranked WHERE count_before < $9 AND bytes_before + envelope_size <= $10
+        ), counted AS (
+            UPDATE {schema}.connection_usage AS u
+            SET message_count = u.message_count + a.n, byte_count = u.byte_count + a.b
+            FROM (SELECT connection_id, count(*) AS n, sum(envelope_size) AS b FROM accepted GROUP BY connection_id) AS a
+            WHERE u.connection_id = a.connection_id
+        ), inserted AS (
+            INSERT INTO {schema}.messages (id, connection_id, recipient_keys, envelope, envelope_size, trace_parent)
+            SELECT id, connection_id, recipient_keys, envelope, envelope_size, trace_parent FROM accepted ORDER BY ord
+            RETURNING id, received_at
+        ), live AS (
+            SELECT DISTINCT s.connection_id, s.instance_id
+            FROM {schema}.live_sessions AS s
+            JOIN {schema}.instances AS i ON i.instance_id = s.instance_id
+            WHERE s.connection_id = ANY ($2) AND i.last_heartbeat > now() - $11::interval
+        ), outbox AS (
+            INSERT INTO {schema}.outbox (message_id, connection_id, trace_parent)
+            SELECT a.id, a.connection_id, a.trace_parent FROM accepted AS a
+            WHERE NOT EXISTS (SELECT 1 FROM live AS l WHERE l.connection_id = a.connection_id)
+            ORDER BY a.ord
+            RETURNING message_id
+        )
+        SELECT r.ord, ins.received_at, r.count_before, r.bytes_before,
+               ARRAY(SELECT l.instance_id FROM live AS l WHERE l.connection_id = r.connection_id),
+               o.message_id IS NOT NULL
+        FROM ranked AS r
+        LEFT JOIN inserted AS ins ON ins.id = r.id
+        LEFT JOIN outbox AS o ON o.message_id = r.id
+        ORDER BY r.ord
         """;
 
     // $1 connection, $2 ids
@@ -296,6 +362,8 @@ internal sealed class PickupSql
         TakeLease = F(TakeLeaseTemplate);
         TakeDelete = F(TakeDeleteTemplate);
         Add = F(AddTemplate);
+        LockUsage = F(LockUsageTemplate);
+        AddBatch = F(AddBatchTemplate);
         Remove = F(RemoveTemplate);
         RegisterSession = F(RegisterSessionTemplate);
         RemoveSession = F(RemoveSessionTemplate);
@@ -322,6 +390,8 @@ internal sealed class PickupSql
     public string TakeLease { get; }
     public string TakeDelete { get; }
     public string Add { get; }
+    public string LockUsage { get; }
+    public string AddBatch { get; }
     public string Remove { get; }
     public string RegisterSession { get; }
     public string RemoveSession { get; }

@@ -22,12 +22,14 @@ public sealed class PostgresMessagePickupRepository : IMessagePickupRepository, 
     private readonly DeliveryDispatcher _dispatcher;
     private readonly Sweeper _sweeper;
     private readonly OrphanedMessages _orphans;
+    private readonly AddWriter _writer;
     private readonly IMessageQueuedObserver[] _observers;
     private readonly ILogger<PostgresMessagePickupRepository> _logger;
 
     internal PostgresMessagePickupRepository(PickupRuntime runtime, WakeUpPublisher publisher, DeliveryDispatcher dispatcher,
-        Sweeper sweeper, OrphanedMessages orphans, IEnumerable<IMessageQueuedObserver> observers, ILogger<PostgresMessagePickupRepository> logger)
+        Sweeper sweeper, OrphanedMessages orphans, AddWriter writer, IEnumerable<IMessageQueuedObserver> observers, ILogger<PostgresMessagePickupRepository> logger)
     {
+        _writer = writer;
         _orphans = orphans;
         _runtime = runtime;
         _publisher = publisher;
@@ -154,36 +156,10 @@ public sealed class PostgresMessagePickupRepository : IMessagePickupRepository, 
         var traceParent = request.TraceParent ?? (current is { IdFormat: ActivityIdFormat.W3C } ? current.Id : null);
 
         var id = Guid.CreateVersion7();
-        DateTimeOffset? receivedAt;
-        long queuedMessages, queuedBytes;
-        string[] liveInstances;
-        bool outbox;
-        await using (var connection = await _runtime.DataSource.OpenConnectionAsync(cancellationToken))
-        await using (var command = new NpgsqlCommand(_runtime.Sql.Add, connection)
-        {
-            Parameters =
-            {
-                PickupRuntime.P(id),
-                PickupRuntime.P(request.ConnectionId),
-                PickupRuntime.P(request.RecipientKeys as string[] ?? [.. request.RecipientKeys]),
-                new NpgsqlParameter<ReadOnlyMemory<byte>> { NpgsqlDbType = NpgsqlDbType.Bytea, TypedValue = request.Envelope },
-                PickupRuntime.P(request.Envelope.Length),
-                PickupRuntime.Text(traceParent),
-                PickupRuntime.P(Options.MaxMessagesPerConnection),
-                PickupRuntime.P(Options.MaxBytesPerConnection),
-                PickupRuntime.P(Options.InstanceTimeout),
-            },
-        })
-        {
-            await command.PrepareAsync(cancellationToken);
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            await reader.ReadAsync(cancellationToken);
-            receivedAt = reader.IsDBNull(0) ? null : reader.GetFieldValue<DateTimeOffset>(0);
-            queuedMessages = reader.GetInt64(1);
-            queuedBytes = reader.GetInt64(2);
-            liveInstances = reader.GetFieldValue<string[]>(3);
-            outbox = reader.GetBoolean(4);
-        }
+        var outcome = await _writer.AddAsync(
+            new PendingAdd(id, request.ConnectionId, request.RecipientKeys as string[] ?? [.. request.RecipientKeys], request.Envelope, traceParent),
+            cancellationToken);
+        var (receivedAt, queuedMessages, queuedBytes) = (outcome.ReceivedAt, outcome.QueuedMessages, outcome.QueuedBytes);
 
         if (receivedAt is null)
         {
@@ -193,18 +169,16 @@ public sealed class PostgresMessagePickupRepository : IMessagePickupRepository, 
                 quota == QueueQuota.Messages ? Options.MaxMessagesPerConnection : Options.MaxBytesPerConnection);
         }
 
-        _runtime.Metrics.Queued.Add(1);
-        var woken = liveInstances.Distinct(StringComparer.Ordinal).ToArray();
-        foreach (var instance in woken) _publisher.Wake(instance, request.ConnectionId, [id]);
+        // Counted and woken (after the commit, coalesced per flush) by the writer.
+        var woken = outcome.WokenInstances.Distinct(StringComparer.Ordinal).ToArray();
         activity?.SetTag("pickup.message_id", id);
         activity?.SetTag("pickup.live", woken.Length > 0);
 
-        if (outbox)
+        if (outcome.Outbox)
         {
-            _publisher.OutboxWritten();
             await RaiseQueuedAsync(new MessageQueuedEvent(id, request.ConnectionId, [.. request.RecipientKeys], receivedAt.Value, traceParent), cancellationToken);
         }
-        return new AddedMessage(id, receivedAt.Value, woken.Length > 0, woken, outbox);
+        return new AddedMessage(id, receivedAt.Value, woken.Length > 0, woken, outcome.Outbox);
     }
 
     public async Task<int> RemoveMessagesAsync(string connectionId, IReadOnlyCollection<Guid> messageIds, CancellationToken cancellationToken = default)

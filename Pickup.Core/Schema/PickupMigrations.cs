@@ -78,10 +78,52 @@ public static class PickupMigrations
         CREATE UNIQUE INDEX outbox_message_idx ON {schema}.outbox (message_id);
         """;
 
+    // Per-connection queue usage, so that the quota check of an add is O(1) instead of a count(*) + sum() over the
+    // connection's messages (which grows with the queue: an offline wallet with a deep queue made every add slower).
+    // The add itself increments the row (INSERT ... ON CONFLICT DO UPDATE ... WHERE under quota: the row lock makes
+    // check-and-increment atomic under concurrency, also across replicas); every DELETE from messages (ack,
+    // delete-on-take, TTL purge, dead-letter deletion) decrements it in the same transaction through a statement-level
+    // trigger, one UPDATE per connection, in connection_id order (COLLATE "C") so that concurrent deleters and the
+    // add batches (which lock usage rows in the same order) cannot deadlock. Leases, expiry and dead-lettering keep
+    // the row in the table, so they do not change the usage (dead letters count against the quota, as before).
+    // Rows inserted into messages other than by the add are not counted (they were never quota-checked); their
+    // deletion cannot drive a counter below zero.
+    private const string V2 = """
+        CREATE TABLE {schema}.connection_usage (
+            connection_id   text    PRIMARY KEY,
+            message_count   bigint  NOT NULL DEFAULT 0,
+            byte_count      bigint  NOT NULL DEFAULT 0
+        );
+        INSERT INTO {schema}.connection_usage (connection_id, message_count, byte_count)
+        SELECT connection_id, count(*), coalesce(sum(envelope_size), 0) FROM {schema}.messages GROUP BY connection_id;
+
+        CREATE FUNCTION {schema}.messages_deleted_usage() RETURNS trigger LANGUAGE plpgsql AS $body$
+        DECLARE
+            r record;
+        BEGIN
+            FOR r IN
+                SELECT connection_id, count(*) AS n, coalesce(sum(envelope_size), 0) AS b
+                FROM gone GROUP BY connection_id ORDER BY connection_id COLLATE "C"
+            LOOP
+                UPDATE {schema}.connection_usage
+                SET message_count = greatest(message_count - r.n, 0), byte_count = greatest(byte_count - r.b, 0)
+                WHERE connection_id = r.connection_id;
+            END LOOP;
+            RETURN NULL;
+        END
+        $body$;
+        CREATE TRIGGER messages_deleted_usage AFTER DELETE ON {schema}.messages
+            REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION {schema}.messages_deleted_usage();
+        """;
+
     /// <summary>The migrations for tables in <paramref name="schema"/> (already validated as an identifier).</summary>
     public static IReadOnlyList<SchemaMigration> For(string schema)
     {
         var quoted = DatabaseBootstrapper.QuoteIdentifier(schema);
-        return [new SchemaMigration(1, "queue, sessions, instances, outbox", V1.Replace("{schema}", quoted, StringComparison.Ordinal))];
+        return
+        [
+            new SchemaMigration(1, "queue, sessions, instances, outbox", V1.Replace("{schema}", quoted, StringComparison.Ordinal)),
+            new SchemaMigration(2, "per-connection usage for O(1) quota checks", V2.Replace("{schema}", quoted, StringComparison.Ordinal)),
+        ];
     }
 }

@@ -21,11 +21,44 @@ public sealed class PostgresServer : IAsyncDisposable
     private readonly Process? _process;
     private readonly string? _dataDirectory;
 
-    private PostgresServer(string adminConnectionString, Process? process, string? dataDirectory)
+    private PostgresServer(string adminConnectionString, Process? process, string? dataDirectory, string? binDirectory = null)
     {
         AdminConnectionString = adminConnectionString;
         _process = process;
         _dataDirectory = dataDirectory;
+        BinDirectory = binDirectory;
+    }
+
+    /// <summary>The test defaults: throw-away data, durability off for speed.</summary>
+    public static IReadOnlyDictionary<string, string> TestSettings { get; } = new Dictionary<string, string>
+    {
+        ["fsync"] = "off", ["synchronous_commit"] = "off", ["full_page_writes"] = "off",
+        ["max_connections"] = "400", ["shared_buffers"] = "128MB",
+    };
+
+    /// <summary>Durable settings for benchmarks (fsync, synchronous_commit and full_page_writes on), with the larger
+    /// shared_buffers and max_wal_size that ../shared/POSTGRES.md advises (no forced checkpoint every few seconds).</summary>
+    public static IReadOnlyDictionary<string, string> DurableSettings { get; } = new Dictionary<string, string>
+    {
+        ["fsync"] = "on", ["synchronous_commit"] = "on", ["full_page_writes"] = "on",
+        ["max_connections"] = "400", ["shared_buffers"] = "512MB", ["max_wal_size"] = "4GB",
+        ["checkpoint_timeout"] = "15min",
+    };
+
+    /// <summary>The directory of the server's binaries (pgbench, psql) when this process started it; null otherwise.</summary>
+    public string? BinDirectory { get; }
+
+    /// <summary>
+    /// Starts a server of its own (not the shared one) from the machine's binaries with <paramref name="settings"/>
+    /// (<c>-c name=value</c>; keys not given keep <see cref="TestSettings"/>), removed on dispose or process exit.
+    /// Ignores <c>PICKUP_TEST_POSTGRES</c>: the point is to control the settings.
+    /// </summary>
+    public static async Task<PostgresServer> StartDedicatedAsync(IReadOnlyDictionary<string, string> settings, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var server = await StartLocalAsync(settings, cancellationToken).ConfigureAwait(false);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => server.StopLocal();
+        return server;
     }
 
     /// <summary>Connection string to the server's maintenance database, as a role that may create databases.</summary>
@@ -41,7 +74,7 @@ public sealed class PostgresServer : IAsyncDisposable
             if (_shared is not null) return _shared;
             var external = Environment.GetEnvironmentVariable(ConnectionStringVariable);
             _shared = string.IsNullOrWhiteSpace(external)
-                ? await StartLocalAsync(cancellationToken).ConfigureAwait(false)
+                ? await StartLocalAsync(TestSettings, cancellationToken).ConfigureAwait(false)
                 : new PostgresServer(external, null, null);
             if (_shared._process is not null)
             {
@@ -105,8 +138,10 @@ public sealed class PostgresServer : IAsyncDisposable
 
     private static readonly string BaseDirectory = Path.Combine(Path.GetTempPath(), "pickupaspire-test-pg");
 
-    private static async Task<PostgresServer> StartLocalAsync(CancellationToken cancellationToken)
+    private static async Task<PostgresServer> StartLocalAsync(IReadOnlyDictionary<string, string> settings, CancellationToken cancellationToken)
     {
+        var effective = new Dictionary<string, string>(TestSettings);
+        foreach (var (name, value) in settings) effective[name] = value;
         var bin = FindBinaries();
         Directory.CreateDirectory(BaseDirectory);
         MakeWorldWritable(BaseDirectory);
@@ -127,13 +162,12 @@ public sealed class PostgresServer : IAsyncDisposable
         for (var attempt = 1; ; attempt++)
         {
             var port = FreePort();
+            // Tests: throw-away data, durability off for speed (TestSettings). Benchmarks pass DurableSettings.
             var process = Start(bin, "postgres", asRoot,
             [
                 "-D", dataDirectory, "-p", port.ToString(),
                 "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=",
-                // Throw-away test data: durability off for speed. Benchmarks use durable settings of their own.
-                "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
-                "-c", "max_connections=400", "-c", "shared_buffers=128MB",
+                .. effective.SelectMany(s => new[] { "-c", $"{s.Key}={s.Value}" }),
             ]);
             var admin = new NpgsqlConnectionStringBuilder
             {
@@ -143,7 +177,7 @@ public sealed class PostgresServer : IAsyncDisposable
             if (await WaitUntilReadyAsync(process, admin, cancellationToken).ConfigureAwait(false))
             {
                 var pooled = new NpgsqlConnectionStringBuilder(admin) { Pooling = true }.ConnectionString;
-                return new PostgresServer(pooled, process, runDirectory);
+                return new PostgresServer(pooled, process, runDirectory, bin);
             }
             if (!process.HasExited) process.Kill(entireProcessTree: true);
             if (attempt >= 3)

@@ -77,6 +77,49 @@ public class LimitTests
         Assert.Equal(0, await host.Queue.GetAvailableMessageCountAsync("late"));
         Assert.Empty(await host.Queue.TakeFromQueueAsync(new TakeFromQueueRequest("late")));
         Assert.Equal(0, await host.Queue.RemoveMessagesAsync("late", [Guid.NewGuid()]));
+        await Tests.Queue.GroupCommitTests.AssertUsageMatchesAsync(host.DataSource);
+    }
+
+    [Fact]
+    public async Task The_quota_of_a_deep_queue_is_exact_and_follows_acks_takes_and_dead_letter_deletion()
+    {
+        const int Deep = 5000;
+        await using var host = await PickupTestHost.StartAsync(await PickupTestHost.NewDatabaseAsync(), configure: o => o.MaxMessagesPerConnection = Deep);
+        for (var chunk = 0; chunk < Deep; chunk += 500)
+        {
+            await Task.WhenAll(Enumerable.Range(0, 500).Select(_ => host.Queue.AddMessageAsync(Message("deep", 10))));
+        }
+        async Task AssertFullAsync(long queued)
+        {
+            var error = await Assert.ThrowsAsync<QueueQuotaExceededException>(() => host.Queue.AddMessageAsync(Message("deep", 10)));
+            Assert.Equal((QueueQuota.Messages, queued, queued * 10), (error.Quota, error.QueuedMessages, error.QueuedBytes));
+        }
+        await AssertFullAsync(Deep);
+
+        // Concurrent adds at the limit: exactly as many fit as were acknowledged, however they race.
+        var acked = await host.Queue.TakeFromQueueAsync(new TakeFromQueueRequest("deep", Limit: 100));
+        Assert.Equal(100, await host.Queue.RemoveMessagesAsync("deep", [.. acked.Select(m => m.Id)]));
+        var racing = await Task.WhenAll(Enumerable.Range(0, 150).Select(async _ =>
+        {
+            try { await host.Queue.AddMessageAsync(Message("deep", 10)); return true; }
+            catch (QueueQuotaExceededException) { return false; }
+        }));
+        Assert.Equal(100, racing.Count(ok => ok));
+        await AssertFullAsync(Deep);
+
+        // Pickup v1 delete-on-take and an operator deleting dead letters make room too.
+        Assert.Equal(30, (await host.Queue.TakeFromQueueAsync(new TakeFromQueueRequest("deep", Limit: 30, DeleteMessages: true))).Count);
+        var dead = (await host.Queue.TakeFromQueueAsync(new TakeFromQueueRequest("deep", Limit: 20))).Select(m => m.Id).ToArray();
+        await using (var command = host.DataSource.CreateCommand("UPDATE pickup.messages SET state = 'dead_letter', dead_lettered_at = now() WHERE id = ANY ($1)"))
+        {
+            command.Parameters.Add(new Npgsql.NpgsqlParameter<Guid[]> { TypedValue = dead });
+            Assert.Equal(20, await command.ExecuteNonQueryAsync());
+        }
+        Assert.Equal(20, await host.DeadLetters.DeleteDeadLettersAsync(dead));
+        await Tests.Queue.GroupCommitTests.AssertUsageMatchesAsync(host.DataSource);
+        await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => host.Queue.AddMessageAsync(Message("deep", 10))));
+        await AssertFullAsync(Deep);
+        await Tests.Queue.GroupCommitTests.AssertUsageMatchesAsync(host.DataSource);
     }
 
     [Fact]

@@ -8,7 +8,7 @@ namespace Pickup.Core.Tests.Queue;
 public class QueryPlanTests
 {
     [Fact]
-    public async Task Take_count_and_quota_read_one_connection_through_the_connection_index()
+    public async Task Take_and_count_read_one_connection_through_the_connection_index_and_add_reads_no_messages()
     {
         await using var host = await PickupTestHost.StartAsync(await PickupTestHost.NewDatabaseAsync());
         var sql = host.Services.GetRequiredService<PickupRuntime>().Sql;
@@ -22,7 +22,9 @@ public class QueryPlanTests
         {
             ("take", sql.TakeLease, ["c", DBNull.Value, 5, TimeSpan.FromDays(1), 10, "i", DBNull.Value, TimeSpan.FromMinutes(1)]),
             ("count", sql.Count, ["c", DBNull.Value, 5, TimeSpan.FromDays(1)]),
-            ("add", sql.Add, [Guid.NewGuid(), "c", new[] { "k" }, new byte[] { 1 }, 1, DBNull.Value, 10L, 100L, TimeSpan.FromSeconds(30)]),
+            ("add (O(1) quota: no read of messages)", sql.Add, [Guid.NewGuid(), "c", new[] { "k" }, new byte[] { 1 }, 1, DBNull.Value, 10L, 100L, TimeSpan.FromSeconds(30)]),
+            ("add batch (O(1) quota: no read of messages)", sql.AddBatch, [new[] { Guid.NewGuid(), Guid.NewGuid() }, new[] { "c", "d" }, new[] { "k" },
+                new[] { 1, 2 }, new[] { 1, 1 }, new[] { new byte[] { 1 }, new byte[] { 2 } }, new[] { 1, 1 }, new string?[] { null, "t" }, 10L, 100L, TimeSpan.FromSeconds(30)]),
         })
         {
             await using var explain = new NpgsqlCommand("EXPLAIN " + statement, connection);
@@ -36,7 +38,16 @@ public class QueryPlanTests
             await using var reader = await explain.ExecuteReaderAsync();
             while (await reader.ReadAsync()) plan.Add(reader.GetString(0));
             var text = string.Join("\n", plan);
-            Assert.True(text.Contains("messages_connection_seq_idx"), $"{name} does not use the connection index:\n{text}");
+            if (name.StartsWith("add", StringComparison.Ordinal))
+            {
+                Assert.False(plan.Any(line => line.Contains("Scan", StringComparison.Ordinal) && line.Contains(" on messages", StringComparison.Ordinal)),
+                    $"{name} reads the messages table:\n{text}");
+                Assert.Contains("connection_usage", text);
+            }
+            else
+            {
+                Assert.True(text.Contains("messages_connection_seq_idx"), $"{name} does not use the connection index:\n{text}");
+            }
         }
     }
 }
