@@ -22,6 +22,12 @@ internal sealed class InstanceMaintenance(PickupRuntime runtime, WakeUpPublisher
     /// <summary>Key of the advisory lock that elects the maintenance runner (per schema).</summary>
     private readonly long _lockKey = SchemaMigrator.LockKey("pickup-maintenance:" + runtime.Options.Schema);
     private DateTimeOffset _lastPurge = DateTimeOffset.MinValue;
+    private long _lastHeartbeatTicks;
+
+    /// <summary>When the heartbeat (or registration) last succeeded.</summary>
+    public DateTimeOffset? LastHeartbeat => Interlocked.Read(ref _lastHeartbeatTicks) is var t and > 0 ? new DateTimeOffset(t, TimeSpan.Zero) : null;
+
+    private void Beat() => Interlocked.Exchange(ref _lastHeartbeatTicks, runtime.Time.GetUtcNow().UtcTicks);
 
     public async Task RegisterAsync(CancellationToken cancellationToken)
     {
@@ -29,6 +35,51 @@ internal sealed class InstanceMaintenance(PickupRuntime runtime, WakeUpPublisher
         command.Parameters.Add(PickupRuntime.P(runtime.InstanceId));
         command.Parameters.Add(PickupRuntime.P(runtime.Channel));
         await command.ExecuteNonQueryAsync(cancellationToken);
+        Beat();
+    }
+
+    /// <summary>
+    /// Registers this instance at start and cleans up after a previous process that ran with the same instance id:
+    /// its sessions are gone (their wallets' queued messages go to the notifier unless live elsewhere) and its leases
+    /// are released (live owners elsewhere are woken). Warns when the id looks in use by a live process.
+    /// </summary>
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        double? previousAge;
+        string[] staleConnections, releasedConnections;
+        Guid[] releasedIds;
+        bool[] deadLettered;
+        await using (var command = runtime.DataSource.CreateCommand(runtime.Sql.StartInstance))
+        {
+            command.Parameters.Add(PickupRuntime.P(runtime.InstanceId));
+            command.Parameters.Add(PickupRuntime.P(runtime.Channel));
+            command.Parameters.Add(PickupRuntime.P(runtime.Options.MaxDeliveries));
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            await reader.ReadAsync(cancellationToken);
+            previousAge = reader.IsDBNull(0) ? null : reader.GetDouble(0);
+            staleConnections = reader.GetFieldValue<string[]>(1);
+            releasedIds = reader.GetFieldValue<Guid[]>(2);
+            releasedConnections = reader.GetFieldValue<string[]>(3);
+            deadLettered = reader.GetFieldValue<bool[]>(4);
+        }
+        Beat();
+
+        if (previousAge is { } age)
+        {
+            PickupLog.PreviousIncarnation(logger, runtime.InstanceId, age, staleConnections.Length, releasedIds.Length);
+            if (age < runtime.Options.InstanceTimeout.TotalSeconds) PickupLog.InstanceIdInUse(logger, runtime.InstanceId, age);
+        }
+        var wake = new Dictionary<string, List<Guid>>(StringComparer.Ordinal);
+        for (var i = 0; i < releasedIds.Length; i++)
+        {
+            if (deadLettered[i]) continue;
+            if (!wake.TryGetValue(releasedConnections[i], out var ids)) wake[releasedConnections[i]] = ids = [];
+            ids.Add(releasedIds[i]);
+        }
+        var dead = deadLettered.Count(d => d);
+        if (dead > 0) runtime.Metrics.DeadLettered.Add(dead);
+        await publisher.WakeConnectionsAsync(wake, cancellationToken);
+        await orphans.QueueForNotifierAsync([.. staleConnections.Union(wake.Keys)], null, cancellationToken);
     }
 
     /// <summary>Writes the heartbeat; when this instance had been reaped, registers it and its sessions again.</summary>
@@ -37,7 +88,11 @@ internal sealed class InstanceMaintenance(PickupRuntime runtime, WakeUpPublisher
         await using (var command = runtime.DataSource.CreateCommand(runtime.Sql.Heartbeat))
         {
             command.Parameters.Add(PickupRuntime.P(runtime.InstanceId));
-            if (await command.ExecuteNonQueryAsync(cancellationToken) == 1) return;
+            if (await command.ExecuteNonQueryAsync(cancellationToken) == 1)
+            {
+                Beat();
+                return;
+            }
         }
         await RegisterAsync(cancellationToken);
         var sessions = runtime.Sessions.All();

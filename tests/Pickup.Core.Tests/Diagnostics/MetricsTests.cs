@@ -51,6 +51,20 @@ public class MetricsTests
         // The add's trace context travels with the row.
         var addSpan = spans.First(s => s.OperationName == "pickup add" && (Guid?)s.GetTagItem("pickup.message_id") == a.Id);
         Assert.Equal(addSpan.Id, taken.Single(m => m.Id == a.Id).TraceParent);
+        using (var delivery = PickupTelemetry.StartDelivery(taken.Single(m => m.Id == a.Id), "socket"))
+        {
+            Assert.NotNull(delivery);
+            Assert.Equal(addSpan.TraceId, delivery.TraceId);
+            Assert.Equal(addSpan.SpanId, delivery.ParentSpanId);
+        }
+
+        // A same-instance wake-up records its latency.
+        await host.Sessions.RegisterSessionAsync("live", "socket");
+        var live = await host.Queue.AddMessageAsync(new AddMessageRequest("live", ["k"], new byte[] { 4 }));
+        await host.Deliveries.WaitForAsync(w => w.HintedIds.Contains(live.Id), "the local wake-up");
+        await Eventually.TrueAsync(() => Task.FromResult(totals.ContainsKey("pickup.wakeup.latency")), "a wake-up latency measurement");
+        Assert.InRange(totals["pickup.wakeup.latency"], 0, 10_000);
+        await host.Queue.RemoveMessagesAsync("live", [live.Id]);
 
         await Eventually.TrueAsync(() =>
         {
