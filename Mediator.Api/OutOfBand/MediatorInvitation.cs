@@ -11,7 +11,7 @@ namespace Mediator.Api.OutOfBand;
 /// <summary>
 /// The mediator's out-of-band 1.1 invitation (Aries RFC 0434), multi-use and the same on every replica: its
 /// <c>@id</c> is derived from the mediator's key, its inline service lists the public HTTP and WebSocket endpoints
-/// with the mediator's key as a did:key recipient key, and it offers DID Exchange 1.1 and Connections 1.0.
+/// with the mediator's key as a did:key recipient key, and it offers DID Exchange 1.1 and Connections 1.0 (<see cref="MediatorOptions.HandshakeProtocols"/>).
 /// </summary>
 public sealed class MediatorInvitation(MediatorKeyRing keys, IOptions<MediatorOptions> options)
 {
@@ -20,7 +20,9 @@ public sealed class MediatorInvitation(MediatorKeyRing keys, IOptions<MediatorOp
     public const string DidExchangeProtocol = "https://didcomm.org/didexchange/1.1";
     public const string ConnectionsProtocol = "https://didcomm.org/connections/1.0";
 
-    private (string Verkey, JsonObject Invitation, string Url)? _cached;
+    private Built? _cached; // a reference, so that concurrent requests never see a torn value
+
+    private sealed record Built(string Verkey, JsonObject Invitation, string Url);
 
     /// <summary>The invitation's <c>@id</c> (a handshake request's <c>~thread.pthid</c>).</summary>
     public string InvitationId => Get().Invitation["@id"]!.GetValue<string>();
@@ -34,10 +36,10 @@ public sealed class MediatorInvitation(MediatorKeyRing keys, IOptions<MediatorOp
     /// <summary><c>{PublicEndpoint}?oob={base64url(invitation JSON)}</c>.</summary>
     public string GetUrl() => Get().Url;
 
-    private (string Verkey, JsonObject Invitation, string Url) Get()
+    private Built Get()
     {
         var key = keys.MediatorKey;
-        if (_cached is { } cached && cached.Verkey == key.Verkey) return cached;
+        if (Volatile.Read(ref _cached) is { } cached && cached.Verkey == key.Verkey) return cached;
         var o = options.Value;
         var services = new JsonArray();
         var endpoints = o.Endpoints;
@@ -55,12 +57,12 @@ public sealed class MediatorInvitation(MediatorKeyRing keys, IOptions<MediatorOp
         var invitation = new MessageBuilder(InvitationType, StableId(key.Verkey))
             .With("label", o.Label)
             .With("accept", new JsonArray("didcomm/aip1", "didcomm/aip2;env=rfc19"))
-            .With("handshake_protocols", new JsonArray(DidExchangeProtocol, ConnectionsProtocol))
+            .With("handshake_protocols", new JsonArray([.. o.EffectiveHandshakeProtocols.Select(p => (JsonNode?)p)]))
             .With("services", services)
             .ToJson();
         var url = $"{o.PublicEndpoint}?oob={Base64UrlEncoding.Encode(JsJson.ToUtf8Bytes(invitation))}";
-        var built = (key.Verkey, invitation, url);
-        _cached = built;
+        var built = new Built(key.Verkey, invitation, url);
+        Volatile.Write(ref _cached, built);
         return built;
     }
 
