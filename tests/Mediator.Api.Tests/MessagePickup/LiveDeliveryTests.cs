@@ -54,7 +54,12 @@ public class LiveDeliveryTests
     [Fact]
     public async Task An_unacknowledged_message_comes_again_after_its_lease_expires_and_after_a_reconnect()
     {
-        await using var host = await RoutingTestApp.StartOnNewDatabaseAsync(new Dictionary<string, string?> { ["Pickup:LeaseDuration"] = "00:00:01" });
+        // Short leases redeliver often on a loaded machine: allow enough deliveries before dead-lettering.
+        await using var host = await RoutingTestApp.StartOnNewDatabaseAsync(new Dictionary<string, string?>
+        {
+            ["Pickup:LeaseDuration"] = "00:00:02",
+            ["Pickup:MaxDeliveries"] = "50",
+        });
         var wallet = await MediatedWallet.CreateAsync(host);
 
         var socket = await wallet.Wallet.OpenWebSocketAsync();
@@ -65,7 +70,7 @@ public class LiveDeliveryTests
         var envelope = wallet.NewInnerEnvelope("not acknowledged");
         Assert.Equal(HttpStatusCode.Accepted, await MediatedWallet.PostForwardAsync(host, wallet.ForwardEnvelope(envelope)));
         var pushed = Assert.Single(await inbox.NextDeliveryAsync());
-        // Not acknowledged: after the lease (1 s) it is pushed again with the same id.
+        // Not acknowledged: after the lease (2 s) it is pushed again with the same id.
         var again = Assert.Single(await inbox.NextDeliveryAsync());
         Assert.Equal(pushed.Id, again.Id);
         AssertEnvelope(envelope, again);
