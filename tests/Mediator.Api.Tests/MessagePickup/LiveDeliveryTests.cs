@@ -181,7 +181,7 @@ public class LiveDeliveryTests
     /// the data source was disposed (ObjectDisposedException at dispose, reported to the Pickup.Core owner), so the tests
     /// end with no session registered.
     /// </summary>
-    private static async Task EndLiveAsync(MediatorTestHost host, TestWalletSocket? socket)
+    internal static async Task EndLiveAsync(MediatorTestHost host, TestWalletSocket? socket)
     {
         if (socket is not null && socket.Socket.State == System.Net.WebSockets.WebSocketState.Open)
             await socket.SendAsync(new MessageBuilder(MessagePickupMessages.LiveDeliveryChange).With("live_delivery", false));
