@@ -118,8 +118,10 @@ public static class DidcommTransportEndpoints
         var endReason = "closed by the wallet";
         try
         {
-            endReason = await ReceiveLoopAsync(session, processor, options.Value.MaxMessageBytes, lifetime.Token, http.RequestAborted, logger)
-                .ConfigureAwait(false);
+            // A message fully received is processed even if the wallet goes away meanwhile (Credo opens a socket to send
+            // one forward and closes it at once): processing stops only when the replica stops.
+            endReason = await ReceiveLoopAsync(session, processor, options.Value.MaxMessageBytes, lifetime.Token,
+                lifetimeEvents.ApplicationStopping, logger).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {

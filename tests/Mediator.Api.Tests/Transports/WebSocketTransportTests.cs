@@ -321,3 +321,30 @@ public sealed class WebSocketShutdownTests
         }
     }
 }
+
+public sealed class WebSocketDropTests
+{
+    [Fact]
+    public async Task A_message_sent_just_before_the_wallet_drops_the_socket_is_still_processed()
+    {
+        await using var host = await MediatorTestHost.StartOnNewDatabaseAsync("ws");
+        var wallet = new TestWallet(host);
+        await wallet.GetInvitationAsync();
+        var request = wallet.CreateDidExchangeRequest();
+        var socket = await wallet.OpenWebSocketAsync();
+
+        await socket.SendAsync(request, ReturnRoute.All, wallet.InvitationVerkey);
+        socket.Socket.Abort(); // no close handshake, no waiting for the response
+        socket.Socket.Dispose();
+
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        Mediator.Api.State.ConnectionRecord? connection = null;
+        while (connection is null)
+        {
+            cts.Token.ThrowIfCancellationRequested();
+            connection = await host.Connections.FindByThreadIdAsync(request.Id, CancellationToken.None);
+            if (connection is null) await Task.Delay(50, CancellationToken.None);
+        }
+        Assert.Equal(wallet.Did, connection.TheirDid);
+    }
+}
