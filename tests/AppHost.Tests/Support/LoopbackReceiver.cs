@@ -54,7 +54,12 @@ public sealed class LoopbackReceiver : IAsyncDisposable
     }
 
     /// <summary>Waits until <paramref name="condition"/> holds over what arrived; fails with <paramref name="what"/> after the timeout.</summary>
-    public async Task<T> WaitForAsync<T>(Func<LoopbackReceiver, T?> condition, TimeSpan timeout, string what) where T : class
+    public Task<T> WaitForAsync<T>(Func<LoopbackReceiver, T?> condition, TimeSpan timeout, string what) where T : class =>
+        WaitForAsync(condition, timeout, () => what);
+
+    /// <summary>Like <see cref="WaitForAsync{T}(Func{LoopbackReceiver, T}, TimeSpan, string)"/>; <paramref name="what"/> is
+    /// evaluated on timeout, so it can describe what did arrive.</summary>
+    public async Task<T> WaitForAsync<T>(Func<LoopbackReceiver, T?> condition, TimeSpan timeout, Func<string> what) where T : class
     {
         using var cts = new CancellationTokenSource(timeout);
         while (true)
@@ -66,7 +71,7 @@ public sealed class LoopbackReceiver : IAsyncDisposable
             }
             catch (OperationCanceledException)
             {
-                throw new TimeoutException($"Not within {timeout}: {what}. OTLP errors: {string.Join("; ", _errors)}");
+                throw new TimeoutException($"Not within {timeout}: {what()}. OTLP errors: {string.Join("; ", _errors)}");
             }
         }
     }
