@@ -17,7 +17,7 @@ public sealed class CredoMediationScenarioTests(CredoModel credo)
     [InlineData("poll", "live,offline", 30)]
     public async Task Credo_recipient_gets_every_message_exactly_once(string pickup, string phases, int count)
     {
-        await using var host = await RoutingTestApp.StartOnNewDatabaseAsync(new Dictionary<string, string?> { ["Pickup:LeaseDuration"] = "00:00:05" });
+        await using var host = await RoutingTestApp.StartOnNewDatabaseAsync();
         using var http = host.CreateHttpClient();
         var url = await http.GetStringAsync("/invitation?format=url");
 

@@ -85,6 +85,34 @@ public class LiveDeliveryTests
     }
 
     [Fact]
+    public async Task A_dropped_socket_releases_its_unacknowledged_messages_to_the_next_socket_long_before_the_lease_ends()
+    {
+        // Lease 10 minutes: only the release of the closed session (after its 1 s grace) can bring the message back in time.
+        await using var host = await RoutingTestApp.StartOnNewDatabaseAsync(new Dictionary<string, string?>
+        {
+            ["Pickup:LeaseDuration"] = "00:10:00",
+            ["Mediator:MessagePickup:ClosedSessionReleaseDelay"] = "00:00:01",
+        });
+        var wallet = await MediatedWallet.CreateAsync(host);
+        var socket = await wallet.Wallet.OpenWebSocketAsync();
+        await socket.SendAsync(new MessageBuilder(MessagePickupMessages.LiveDeliveryChange).With("live_delivery", true));
+        var inbox = new Inbox(socket);
+        await inbox.NextAsync(MessagePickupMessages.Status);
+        var envelope = wallet.NewInnerEnvelope("in flight");
+        Assert.Equal(HttpStatusCode.Accepted, await MediatedWallet.PostForwardAsync(host, wallet.ForwardEnvelope(envelope)));
+        var pushed = Assert.Single(await inbox.NextDeliveryAsync());
+
+        socket.Socket.Abort();
+        await socket.DisposeAsync();
+        await using var second = await wallet.Wallet.OpenWebSocketAsync();
+        await second.SendAsync(new MessageBuilder(MessagePickupMessages.LiveDeliveryChange).With("live_delivery", true));
+        var inbox2 = new Inbox(second);
+        var again = Assert.Single(await inbox2.NextDeliveryAsync());
+        Assert.Equal(pushed.Id, again.Id);
+        AssertEnvelope(envelope, again);
+    }
+
+    [Fact]
     public async Task A_forward_posted_to_replica_B_reaches_the_wallets_socket_on_replica_A()
     {
         await using var hostA = await RoutingTestApp.StartOnNewDatabaseAsync();
