@@ -62,7 +62,10 @@ public sealed class AppHostFixture(IMessageSink diagnostics) : IAsyncLifetime
             timeout.Token);
         ConfigureForTests(builder, _receiver.BaseUrl);
         // Keep the test output readable: the processes' own logs are in the dashboard of a normal run.
-        builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+        // (The AppHost's appsettings set Default to Information; a category rule beats it for the resources' own logs.)
+        builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning)
+            .AddFilter("AppHost.Resources", LogLevel.Warning)
+            .AddFilter("Aspire.Hosting", LogLevel.Warning));
         _app = await builder.BuildAsync(timeout.Token);
         await _app.StartAsync(timeout.Token);
 
