@@ -70,6 +70,7 @@ public sealed class AppHostFixture(IMessageSink diagnostics) : IAsyncLifetime
         await _app.StartAsync(timeout.Token);
 
         MediatorReplicaInfos = await ReplicaInfo.WaitForHealthyReplicasAsync(_app, Mediator, MediatorReplicas, timeout.Token);
+        await ReplicaInfo.WaitUntilEachAnswersAsync(MediatorReplicaInfos, timeout.Token);
         await _app.ResourceNotifications.WaitForResourceHealthyAsync(Notifier, timeout.Token);
         diagnostics.OnMessage(new DiagnosticMessage($"AppHost started and healthy in {clock.Elapsed.TotalSeconds:F1} s"));
         DatabaseConnectionString = await _app.GetConnectionStringAsync(Database, timeout.Token)
@@ -119,8 +120,10 @@ public sealed class AppHostFixture(IMessageSink diagnostics) : IAsyncLifetime
     /// refreshes <see cref="MediatorReplicaInfos"/>.</summary>
     public async Task<IReadOnlyList<ReplicaInfo>> WaitForAllReplicasAsync(CancellationToken cancellationToken)
     {
-        MediatorReplicaInfos = await ReplicaInfo.WaitForHealthyReplicasAsync(App, Mediator, MediatorReplicas, cancellationToken);
-        return MediatorReplicaInfos;
+        var replicas = await ReplicaInfo.WaitForHealthyReplicasAsync(App, Mediator, MediatorReplicas, cancellationToken);
+        await ReplicaInfo.WaitUntilEachAnswersAsync(replicas, cancellationToken);
+        MediatorReplicaInfos = replicas;
+        return replicas;
     }
 
     public async Task DisposeAsync()

@@ -87,6 +87,12 @@ public sealed class DeliveryTests(AppHostFixture fixture, ITestOutputHelper outp
         Assert.Equal(0, await CountAsync("SELECT count(*) FROM pickup.outbox WHERE connection_id = @c AND state <> 'done'", wallet.ConnectionId));
         Assert.Single(WebhooksFor(fixture.Receiver, wallet.ConnectionId));
         Assert.Single(events, e => ConnectionOf(e) == wallet.ConnectionId);
+
+        // Woken, the wallet picks the message up over HTTP from a third replica and acknowledges it.
+        var (delivered, status) = await wallet.PickUpOverHttpAsync(fixture.MediatorReplicaInfos[2].Url, cts.Token);
+        Assert.Equal(messageId.ToString(), Assert.Single(delivered).Id);
+        Assert.Equal("for an offline wallet", wallet.OpenContent(delivered[0]));
+        Assert.Equal(0, status.Message.Json["message_count"]?.GetValue<int>());
     }
 
     [Fact]

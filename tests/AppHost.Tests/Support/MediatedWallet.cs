@@ -24,6 +24,7 @@ public sealed class MediatedWallet
     public const string LiveDeliveryChange = "https://didcomm.org/messagepickup/2.0/live-delivery-change";
     public const string Delivery = "https://didcomm.org/messagepickup/2.0/delivery";
     public const string Status = "https://didcomm.org/messagepickup/2.0/status";
+    public const string DeliveryRequest = "https://didcomm.org/messagepickup/2.0/delivery-request";
     public const string MessagesReceived = "https://didcomm.org/messagepickup/2.0/messages-received";
 
     private MediatedWallet(TestWallet wallet, Ed25519KeyPair inboundKey)
@@ -112,6 +113,22 @@ public sealed class MediatedWallet
             }
         }
         return delivered;
+    }
+
+    /// <summary>
+    /// Picks up over HTTP as a woken mobile wallet does (pickup 2.0 delivery-request to <paramref name="replica"/>, then
+    /// messages-received); returns what was delivered and the status that answered the acknowledgement.
+    /// </summary>
+    public async Task<(List<DeliveredMessage> Delivered, ReceivedMessage Status)> PickUpOverHttpAsync(Uri replica, CancellationToken cancellationToken)
+    {
+        var client = new TestWallet(replica, Wallet.Label, Wallet.Key) { MediatorVerkey = Wallet.MediatorVerkey };
+        var delivery = await client.RequestHttpAsync(new MessageBuilder(DeliveryRequest).With("limit", 10), cancellationToken);
+        Assert.True(delivery.Type == Delivery, $"Expected a delivery, got {delivery}");
+        var delivered = ReadDelivery(delivery);
+        var status = await client.RequestHttpAsync(new MessageBuilder(MessagesReceived)
+            .With("message_id_list", new JsonArray([.. delivered.Select(m => (JsonNode?)JsonValue.Create(m.Id))])), cancellationToken);
+        Assert.True(status.Type == Status, $"Expected a status after messages-received, got {status}");
+        return (delivered, status);
     }
 
     private static List<DeliveredMessage> ReadDelivery(ReceivedMessage delivery)
