@@ -41,9 +41,7 @@ builder.AddProject<Projects.Notifier_Worker>("notifier-worker")
     .WithExternalHttpEndpoints()
     .WithReference(database)
     .WaitFor(database)
-    .WithEnvironment("Notifier__Webhooks__SigningSecret", webhookSigningSecret)
-    .WithEnvironment("Notifier__Fcm__ServiceAccountJson", fcmServiceAccountJson)
-    .WithEnvironment("Notifier__Apns__Key", apnsKey)
+    .WithNotifierSettings(builder, webhookSigningSecret, fcmServiceAccountJson, apnsKey)
     .WithHttpHealthCheck("/health");
 
 builder.Build().Run();

@@ -9,6 +9,7 @@ builder.AddDidExchange();
 builder.AddConnectionsProtocol();
 builder.AddTrustPing();
 builder.AddDiscoverFeatures();
+builder.AddMediatorRouting();
 
 var app = builder.Build();
 

@@ -24,6 +24,36 @@ public sealed record ReplicaInfo(string ResourceId, Uri Url, IReadOnlyDictionary
         throw new OperationCanceledException(cancellationToken);
     }
 
+    /// <summary>
+    /// Waits until every replica answers 200 on <c>/health</c> at its own URL. Needed on top of the orchestrator's health:
+    /// the health check of a replicated project probes its proxied endpoint, so a replica is reported Healthy as soon as
+    /// any replica answers there, while its own port may not be listening yet.
+    /// </summary>
+    public static async Task WaitUntilEachAnswersAsync(IEnumerable<ReplicaInfo> replicas, CancellationToken cancellationToken)
+    {
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        foreach (var replica in replicas)
+        {
+            while (true)
+            {
+                try
+                {
+                    using var response = await client.GetAsync(new Uri(replica.Url, "/health"), cancellationToken);
+                    if (response.IsSuccessStatusCode) break;
+                }
+                catch (HttpRequestException)
+                {
+                    // Not listening yet.
+                }
+                catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    // The request's own timeout.
+                }
+                await Task.Delay(200, cancellationToken);
+            }
+        }
+    }
+
     private static ReplicaInfo From(string resourceId, CustomResourceSnapshot snapshot)
     {
         var environment = snapshot.EnvironmentVariables.ToImmutableDictionary(v => v.Name, v => v.Value);

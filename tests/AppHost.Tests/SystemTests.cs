@@ -1,3 +1,6 @@
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace PickupAspire.AppHost.Tests;
@@ -73,6 +76,54 @@ public sealed class SystemTests(AppHostFixture fixture)
         Assert.True(await reader.ReadAsync());
         Assert.Equal("pickup", reader.GetString(0));
         Assert.Equal("127.0.0.1", reader.GetString(1));
+    }
+
+    [Fact]
+    public async Task Every_replica_exports_its_traces_over_otlp_continuing_the_callers_trace_context()
+    {
+        foreach (var replica in fixture.MediatorReplicaInfos)
+        {
+            var traceId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+            using var client = new HttpClient { BaseAddress = replica.Url, Timeout = RequestTimeout };
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/invitation");
+            request.Headers.TryAddWithoutValidation("traceparent", $"00-{traceId}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}-01");
+            using var response = await client.SendAsync(request);
+            Assert.True(response.IsSuccessStatusCode, $"GET /invitation on {replica.Url}: {(int)response.StatusCode}");
+
+            var span = await fixture.Receiver.WaitForAsync(r => r.Spans.FirstOrDefault(s => s.TraceId == traceId), RequestTimeout,
+                $"a span of trace {traceId} from replica {replica.ResourceId}");
+            Assert.Equal(AppHostFixture.Mediator, span.ServiceName);
+            Assert.False(string.IsNullOrEmpty(span.ServiceInstanceId), $"The span has no service.instance.id: {span}");
+        }
+    }
+
+    [Fact]
+    public void The_notifier_is_handed_the_webhook_url_and_the_signalr_key_from_the_apphost()
+    {
+        var notifier = fixture.App.Services.GetRequiredService<ResourceNotificationService>();
+        Assert.True(notifier.TryGetCurrentState(AppHostFixture.Notifier, out var state), "No state for the notifier.");
+        var environment = state!.Snapshot.EnvironmentVariables.ToDictionary(v => v.Name, v => v.Value);
+        Assert.Equal(fixture.Receiver.WebhookUrl.ToString(), environment.GetValueOrDefault("Notifier__Webhooks__Urls__0"));
+        Assert.False(environment.ContainsKey("Notifier__Webhooks__Urls__1"));
+        Assert.Equal(AppHostFixture.SignalRApiKey, environment.GetValueOrDefault("Notifier__SignalR__ApiKeys__0"));
+        Assert.Equal(AppHostFixture.WebhookSigningSecret, environment.GetValueOrDefault("Notifier__Webhooks__SigningSecret"));
+    }
+
+    [Fact]
+    public async Task The_notifier_hub_admits_a_subscriber_with_the_api_key_and_refuses_one_without()
+    {
+        var hubUrl = new Uri(fixture.App.GetEndpoint(AppHostFixture.Notifier, "http"), "/hubs/notifications");
+        await using (var refused = new HubConnectionBuilder().WithUrl(hubUrl).Build())
+        {
+            var error = await Assert.ThrowsAsync<HttpRequestException>(() => refused.StartAsync());
+            Assert.Equal(System.Net.HttpStatusCode.Unauthorized, error.StatusCode);
+        }
+        await using var admitted = new HubConnectionBuilder()
+            .WithUrl(hubUrl, options => options.Headers["X-Api-Key"] = AppHostFixture.SignalRApiKey)
+            .Build();
+        await admitted.StartAsync();
+        await admitted.InvokeAsync("Subscribe", new[] { Guid.NewGuid().ToString() });
+        Assert.Equal(HubConnectionState.Connected, admitted.State);
     }
 
     private static async Task AssertHealthyAsync(HttpClient client, string what)
