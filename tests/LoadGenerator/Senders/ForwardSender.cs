@@ -1,0 +1,95 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using LoadGenerator.Recording;
+using LoadGenerator.Wallets;
+
+namespace LoadGenerator.Senders;
+
+/// <summary>The sender side's totals.</summary>
+public sealed record SendResult(long Attempted, long Accepted, long Failed, TimeSpan Elapsed, IReadOnlyList<string> FailureSamples, int InnerEnvelopeBytes)
+{
+    public double AcceptedPerSecond => Elapsed.TotalSeconds > 0 ? Accepted / Elapsed.TotalSeconds : 0;
+}
+
+/// <summary>A forward's target: the wallet's recipient key and the routing key the mediator granted it.</summary>
+public sealed record ForwardTarget(int WalletIndex, string RecipientVerkey, string RoutingVerkey);
+
+/// <summary>
+/// Posts anoncrypt <c>forward</c> envelopes over HTTP to the replicas (round robin) with a fixed number of requests in
+/// flight, for a fixed count or until a deadline. Message i goes to wallet i mod W; its content carries the sequence
+/// number and the send timestamp (packed just before the POST), so that the wallet can measure forward-to-delivery
+/// latency. Accepted = a 2xx answer.
+/// </summary>
+public sealed class ForwardSender(HttpClient http, IReadOnlyList<Uri> replicas, IReadOnlyList<ForwardTarget> targets, DeliveryLedger ledger,
+    string runId, int paddingChars)
+{
+    private readonly List<string> _failures = [];
+    private long _next = -1;
+    private long _accepted;
+    private long _failed;
+    private long _attempted;
+    private int _innerBytes;
+
+    /// <summary>Sends <paramref name="count"/> forwards (or fewer if <paramref name="duration"/> passes first), sequence numbers from <paramref name="firstSequence"/>.</summary>
+    public async Task<SendResult> RunAsync(long firstSequence, long count, TimeSpan duration, int concurrency, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(concurrency, 1);
+        if (targets.Count == 0) throw new InvalidOperationException("No wallets to send to.");
+        _next = -1;
+        var stopwatch = Stopwatch.StartNew();
+        var workers = Enumerable.Range(0, concurrency)
+            .Select(_ => Task.Run(() => WorkerAsync(firstSequence, count, stopwatch, duration, cancellationToken), CancellationToken.None))
+            .ToArray();
+        await Task.WhenAll(workers).ConfigureAwait(false);
+        stopwatch.Stop();
+        lock (_failures)
+            return new SendResult(Interlocked.Read(ref _attempted), Interlocked.Read(ref _accepted), Interlocked.Read(ref _failed),
+                stopwatch.Elapsed, [.. _failures], _innerBytes);
+    }
+
+    private async Task WorkerAsync(long firstSequence, long count, Stopwatch clock, TimeSpan duration, CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested && clock.Elapsed < duration)
+        {
+            var i = Interlocked.Increment(ref _next);
+            if (i >= count) return;
+            var sequence = firstSequence + i;
+            var target = targets[(int)(sequence % targets.Count)];
+            var replica = replicas[(int)(sequence % replicas.Count)];
+            var content = WalletMessages.Content(runId, sequence, Stopwatch.GetTimestamp(), paddingChars);
+            var (envelope, innerBytes) = WalletMessages.PackForward(WalletMessages.BasicMessage(content).ToUtf8Bytes(), target.RecipientVerkey, target.RoutingVerkey);
+            if (_innerBytes == 0) Interlocked.CompareExchange(ref _innerBytes, innerBytes, 0);
+            ledger.Attempted(sequence);
+            Interlocked.Increment(ref _attempted);
+            try
+            {
+                using var body = new ByteArrayContent(envelope);
+                body.Headers.ContentType = new MediaTypeHeaderValue(SimulatedWallet.EnvelopeContentType);
+                using var response = await http.PostAsync(replica, body, cancellationToken).ConfigureAwait(false);
+                if (response.IsSuccessStatusCode)
+                {
+                    ledger.Accepted(sequence);
+                    Interlocked.Increment(ref _accepted);
+                }
+                else
+                {
+                    var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+                    Fail($"{replica} -> {(int)response.StatusCode}: {SimulatedWallet.Shorten(text)}");
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                Fail($"{replica} -> {e.GetType().Name}: {e.Message}");
+            }
+        }
+    }
+
+    private void Fail(string reason)
+    {
+        Interlocked.Increment(ref _failed);
+        lock (_failures)
+        {
+            if (_failures.Count < 10) _failures.Add(reason);
+        }
+    }
+}
