@@ -78,3 +78,37 @@ public class ProcessProbeTests
         Assert.Equal(0, ProcessMonitor.CpuBetween(first, new Dictionary<int, ProcessSample>()));
     }
 }
+
+public class ProcessTreeTests
+{
+    [Fact]
+    public void Parent_pid_is_field_four()
+    {
+        Assert.Equal(77, ProcessProbe.ParseParentPid("4242 (a) b) c) S 77 4242 4242 0 -1"));
+        Assert.Throws<FormatException>(() => ProcessProbe.ParseParentPid("4242 no parenthesis"));
+    }
+
+    [Fact]
+    public async Task Tree_cpu_includes_the_children()
+    {
+        // This process's children: none that burn CPU, so the tree is at least this process's own time.
+        var own = ProcessProbe.TrySample(Environment.ProcessId)!.CpuMilliseconds;
+        Assert.True(ProcessProbe.TreeCpuMilliseconds(Environment.ProcessId) >= own);
+        using var child = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("sh", ["-c", "i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done; sleep 5"]) { UseShellExecute = false })!;
+        try
+        {
+            // Wait (bounded) until the child has used some CPU, then the tree must count it.
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while (clock.Elapsed < TimeSpan.FromSeconds(20) && (ProcessProbe.TrySample(child.Id)?.CpuMilliseconds ?? 0) < 20)
+                await Task.Delay(50);
+            var childCpu = ProcessProbe.TrySample(child.Id)!.CpuMilliseconds;
+            Assert.True(childCpu >= 20, $"child used {childCpu} ms");
+            Assert.True(ProcessProbe.TreeCpuMilliseconds(Environment.ProcessId) >= ProcessProbe.TrySample(Environment.ProcessId)!.CpuMilliseconds + childCpu - 1);
+        }
+        finally
+        {
+            child.Kill();
+            child.WaitForExit(5000);
+        }
+    }
+}

@@ -20,6 +20,7 @@ public sealed class LoadRun(LoadOptions options, TextWriter output)
     private readonly List<string> _failures = [];
     private long _measuredFrom = long.MaxValue;
     private long _foreignRun;
+    private int _postgresPid;
 
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
@@ -37,6 +38,7 @@ public sealed class LoadRun(LoadOptions options, TextWriter output)
                 var dll = options.MediatorDll ?? FindMediatorDll();
                 Say($"starting durable PostgreSQL ({string.Join(", ", DurablePostgres.Settings.Select(s => $"{s.Key}={s.Value}"))})");
                 postgres = await DurablePostgres.StartAsync(options.PgBin, token).ConfigureAwait(false);
+                _postgresPid = postgres.Pid;
                 await postgres.CreateDatabaseAsync("pickup", token).ConfigureAwait(false);
                 Say($"starting {options.Replicas} mediator replicas from {dll}");
                 fleet = await MediatorFleet.StartAsync(dll, options.Replicas, postgres.ConnectionString("pickup"), options.KeySeed,
@@ -178,12 +180,14 @@ public sealed class LoadRun(LoadOptions options, TextWriter output)
             Say($"warm-up: {w.Accepted} forwards");
         }
         Interlocked.Exchange(ref _measuredFrom, warmup);
+        var others = OtherCpu();
         var before = monitor.Sample();
         var result = await sender.RunAsync(warmup, options.Forwards, options.Duration, options.Concurrency, token).ConfigureAwait(false);
         var afterSend = monitor.Sample();
         var drained = await DrainAsync(options.DrainTimeout, token).ConfigureAwait(false);
         var afterDrain = monitor.Sample();
         ReportSend(result, before, afterSend, afterDrain);
+        ReportOtherCpu(others, result.Accepted, "live");
         Say($"all delivered {drained.TotalMilliseconds:0} ms after the last forward was accepted");
         Say($"forward -> live delivery latency (µs): p50 {_latency.Percentile(50)}  p95 {_latency.Percentile(95)}  p99 {_latency.Percentile(99)}  " +
             $"max {_latency.Max}  mean {_latency.Mean:0}  (n = {_latency.Count})");
@@ -200,10 +204,13 @@ public sealed class LoadRun(LoadOptions options, TextWriter output)
         var sender = new ForwardSender(http, replicas, TargetsOf(wallets), _ledger, _runId, WalletMessages.PaddingFor(options.PayloadBytes));
         Interlocked.Exchange(ref _measuredFrom, long.MaxValue); // latency means nothing offline
         var total = (long)options.PerWallet * wallets.Count;
+        var others = OtherCpu();
         var before = monitor.Sample();
         var result = await sender.RunAsync(0, total, options.Duration, options.Concurrency, token).ConfigureAwait(false);
         var afterSend = monitor.Sample();
         ReportSend(result, before, afterSend, null);
+        ReportOtherCpu(others, result.Accepted, "send");
+        others = OtherCpu();
 
         if (_ledger.UniqueReceived > 0) Fail($"{_ledger.UniqueReceived} messages were delivered while every wallet was offline");
         var clock = Stopwatch.StartNew();
@@ -223,6 +230,7 @@ public sealed class LoadRun(LoadOptions options, TextWriter output)
             $"({rounds} delivery-requests, batch {options.Batch}); mediator CPU {pickupCpu:0} ms = {(picked > 0 ? pickupCpu / picked : 0):0.000} ms/message");
         _report["offline_pickup_per_second"] = Math.Round(picked / clock.Elapsed.TotalSeconds, 1);
         _report["offline_pickup_cpu_ms_per_message"] = picked > 0 ? Math.Round(pickupCpu / picked, 4) : null;
+        ReportOtherCpu(others, picked, "pickup");
         CheckLedger();
         return result.InnerEnvelopeBytes;
     }
@@ -271,6 +279,22 @@ public sealed class LoadRun(LoadOptions options, TextWriter output)
             _report["cpu_ms_per_message"] = Math.Round(totalCpu / result.Accepted, 4);
         }
         Say(line);
+    }
+
+    /// <summary>CPU ms of PostgreSQL (postmaster and backends, when started here) and of this generator, now.</summary>
+    private (double Postgres, double Generator) OtherCpu() =>
+        (_postgresPid > 0 ? ProcessProbe.TreeCpuMilliseconds(_postgresPid) : 0, ProcessProbe.TrySample(Environment.ProcessId)?.CpuMilliseconds ?? 0);
+
+    private void ReportOtherCpu((double Postgres, double Generator) before, long messages, string phase)
+    {
+        if (messages <= 0) return;
+        var (postgres, generator) = OtherCpu();
+        var pg = postgres - before.Postgres;
+        var gen = generator - before.Generator;
+        Say($"other CPU ({phase}): PostgreSQL {(_postgresPid > 0 ? $"{pg:0} ms = {pg / messages:0.000} ms/message" : "not measured (not started here)")}, " +
+            $"this generator (wallets + senders + crypto) {gen:0} ms = {gen / messages:0.000} ms/message");
+        _report[$"postgres_cpu_ms_per_message_{phase}"] = _postgresPid > 0 ? Math.Round(pg / messages, 4) : null;
+        _report[$"generator_cpu_ms_per_message_{phase}"] = Math.Round(gen / messages, 4);
     }
 
     private async Task<TimeSpan> DrainAsync(TimeSpan timeout, CancellationToken token)

@@ -85,6 +85,38 @@ public static class ProcessProbe
         return found;
     }
 
+    /// <summary>The parent pid (field 4) from the text of <c>/proc/&lt;pid&gt;/stat</c>.</summary>
+    public static int ParseParentPid(string stat)
+    {
+        var close = stat.LastIndexOf(')');
+        if (close < 0) throw new FormatException("Not a /proc/<pid>/stat line: no ')' after the command name.");
+        var fields = stat[(close + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (fields.Length < 2) throw new FormatException("Not a /proc/<pid>/stat line: no parent pid.");
+        return int.Parse(fields[1], CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>
+    /// CPU milliseconds of a process and its live children (e.g. a postmaster and its backends; a backend that exited
+    /// meanwhile is not counted, so take the difference of two calls over a phase with pooled connections).
+    /// </summary>
+    public static double TreeCpuMilliseconds(int rootPid)
+    {
+        double total = 0;
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)) continue;
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                if (pid == rootPid || ParseParentPid(stat) == rootPid) total += ParseCpuTicks(stat) * 1000.0 / ClockTicksPerSecond;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+            {
+            }
+        }
+        return total;
+    }
+
     private static long ParseKilobytes(string line)
     {
         var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
