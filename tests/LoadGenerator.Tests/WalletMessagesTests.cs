@@ -106,3 +106,27 @@ public class WalletMessagesTests
         Assert.Equal(7, sequence);
     }
 }
+
+public class ForwardSenderTests
+{
+    [Theory]
+    [InlineData(20, 2)]
+    [InlineData(21, 2)]
+    [InlineData(20, 3)]
+    [InlineData(1, 3)]
+    public void Each_wallet_gets_forwards_through_every_replica(int wallets, int replicas)
+    {
+        var seen = new HashSet<(int Wallet, int Replica)>();
+        var cross = 0;
+        var total = wallets * replicas * 4;
+        for (long s = 0; s < total; s++)
+        {
+            var replica = LoadGenerator.Senders.ForwardSender.ReplicaFor(s, wallets, replicas);
+            var wallet = (int)(s % wallets);
+            seen.Add((wallet, replica));
+            if (replica != wallet % replicas) cross++;
+        }
+        Assert.Equal(wallets * replicas, seen.Count);
+        Assert.InRange(cross, total * (replicas - 1) / replicas - wallets, total * (replicas - 1) / replicas + wallets);
+    }
+}

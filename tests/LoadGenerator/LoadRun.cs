@@ -262,7 +262,8 @@ public sealed class LoadRun(LoadOptions options, TextWriter output)
         IReadOnlyDictionary<int, ProcessSample>? afterDrain)
     {
         Say($"forwards: {result.Accepted} accepted of {result.Attempted} in {result.Elapsed.TotalSeconds:0.00} s = {result.AcceptedPerSecond:0} forwards/s " +
-            $"(C = {options.Concurrency}, stored envelope {result.InnerEnvelopeBytes} bytes)");
+            $"(C = {options.Concurrency}, stored envelope {result.InnerEnvelopeBytes} bytes, {result.CrossReplica} sent to another replica than the wallet's socket)");
+        _report["forwards_cross_replica"] = result.CrossReplica;
         _report["forwards_accepted"] = result.Accepted;
         _report["forwards_failed"] = result.Failed;
         _report["forwards_per_second"] = Math.Round(result.AcceptedPerSecond, 1);

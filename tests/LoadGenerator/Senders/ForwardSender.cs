@@ -6,7 +6,8 @@ using LoadGenerator.Wallets;
 namespace LoadGenerator.Senders;
 
 /// <summary>The sender side's totals.</summary>
-public sealed record SendResult(long Attempted, long Accepted, long Failed, TimeSpan Elapsed, IReadOnlyList<string> FailureSamples, int InnerEnvelopeBytes)
+public sealed record SendResult(long Attempted, long Accepted, long Failed, TimeSpan Elapsed, IReadOnlyList<string> FailureSamples, int InnerEnvelopeBytes,
+    long CrossReplica)
 {
     public double AcceptedPerSecond => Elapsed.TotalSeconds > 0 ? Accepted / Elapsed.TotalSeconds : 0;
 }
@@ -15,7 +16,7 @@ public sealed record SendResult(long Attempted, long Accepted, long Failed, Time
 public sealed record ForwardTarget(int WalletIndex, string RecipientVerkey, string RoutingVerkey);
 
 /// <summary>
-/// Posts anoncrypt <c>forward</c> envelopes over HTTP to the replicas (round robin) with a fixed number of requests in
+/// Posts anoncrypt <c>forward</c> envelopes over HTTP to the replicas (see <see cref="ReplicaFor"/>) with a fixed number of requests in
 /// flight, for a fixed count or until a deadline. Message i goes to wallet i mod W; its content carries the sequence
 /// number and the send timestamp (packed just before the POST), so that the wallet can measure forward-to-delivery
 /// latency. Accepted = a 2xx answer.
@@ -29,6 +30,14 @@ public sealed class ForwardSender(HttpClient http, IReadOnlyList<Uri> replicas, 
     private long _failed;
     private long _attempted;
     private int _innerBytes;
+    private long _crossReplica;
+
+    /// <summary>
+    /// The replica message <paramref name="sequence"/> is posted to: <c>(sequence mod W + sequence / W) mod R</c>, so that over
+    /// every W * R messages each wallet gets forwards through every replica (about (R-1)/R of them cross replicas from
+    /// the wallet's socket at <c>wallet mod R</c>), whatever W and R are.
+    /// </summary>
+    public static int ReplicaFor(long sequence, int wallets, int replicaCount) => (int)((sequence % wallets + sequence / wallets) % replicaCount);
 
     /// <summary>Sends <paramref name="count"/> forwards (or fewer if <paramref name="duration"/> passes first), sequence numbers from <paramref name="firstSequence"/>.</summary>
     public async Task<SendResult> RunAsync(long firstSequence, long count, TimeSpan duration, int concurrency, CancellationToken cancellationToken)
@@ -44,7 +53,7 @@ public sealed class ForwardSender(HttpClient http, IReadOnlyList<Uri> replicas, 
         stopwatch.Stop();
         lock (_failures)
             return new SendResult(Interlocked.Read(ref _attempted), Interlocked.Read(ref _accepted), Interlocked.Read(ref _failed),
-                stopwatch.Elapsed, [.. _failures], _innerBytes);
+                stopwatch.Elapsed, [.. _failures], _innerBytes, Interlocked.Read(ref _crossReplica));
     }
 
     private async Task WorkerAsync(long firstSequence, long count, Stopwatch clock, TimeSpan duration, CancellationToken cancellationToken)
@@ -55,7 +64,9 @@ public sealed class ForwardSender(HttpClient http, IReadOnlyList<Uri> replicas, 
             if (i >= count) return;
             var sequence = firstSequence + i;
             var target = targets[(int)(sequence % targets.Count)];
-            var replica = replicas[(int)(sequence % replicas.Count)];
+            var replicaIndex = ReplicaFor(sequence, targets.Count, replicas.Count);
+            var replica = replicas[replicaIndex];
+            if (replicaIndex != target.WalletIndex % replicas.Count) Interlocked.Increment(ref _crossReplica);
             var content = WalletMessages.Content(runId, sequence, Stopwatch.GetTimestamp(), paddingChars);
             var (envelope, innerBytes) = WalletMessages.PackForward(WalletMessages.BasicMessage(content).ToUtf8Bytes(), target.RecipientVerkey, target.RoutingVerkey);
             if (_innerBytes == 0) Interlocked.CompareExchange(ref _innerBytes, innerBytes, 0);
