@@ -73,6 +73,16 @@ public sealed class SimulatedWallet : IAsyncDisposable
     /// <summary>Invitation, DID Exchange, mediation grant and keylist-update, each reply on the HTTP response.</summary>
     public async Task SetupAsync(CancellationToken cancellationToken)
     {
+        await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        await RequestMediationAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The mediator's DID from the DID Exchange response, once connected.</summary>
+    public string? MediatorDid { get; private set; }
+
+    /// <summary>GET /invitation, then DID Exchange 1.1 (request, response verified, complete).</summary>
+    public async Task ConnectAsync(CancellationToken cancellationToken)
+    {
         var body = await _http.GetStringAsync(new Uri(SetupEndpoint, "invitation"), cancellationToken).ConfigureAwait(false);
         var invitation = (JsonNode.Parse(body) as JsonObject)?["invitation"] as JsonObject
             ?? throw new InvalidOperationException($"GET /invitation did not return {{invitation}}: {Shorten(body)}");
@@ -97,8 +107,16 @@ public sealed class SimulatedWallet : IAsyncDisposable
         MediatorVerkey = theirs.Services.Count > 0 && theirs.Services[0].RecipientKeys.Count > 0
             ? theirs.Services[0].RecipientKeys[0]
             : throw new InvalidOperationException("The mediator's DID document has no DIDComm service with a recipient key.");
+        MediatorDid = theirs.Did;
         var complete = new MessageBuilder("https://didcomm.org/didexchange/1.1/complete").WithThread(request.Id, invitationId);
-        await PostAsync(complete, MediatorVerkey, cancellationToken).ConfigureAwait(false);
+        var none = await PostAsync(complete, MediatorVerkey, cancellationToken).ConfigureAwait(false);
+        if (none is not null) throw new InvalidOperationException($"{Label}: unexpected answer to complete: {Shorten(none.ToString())}");
+    }
+
+    /// <summary>mediate-request -> mediate-grant, then keylist-update adding <see cref="RecipientKey"/>.</summary>
+    public async Task RequestMediationAsync(CancellationToken cancellationToken)
+    {
+        if (MediatorVerkey is null) throw new InvalidOperationException("Connect first.");
 
         var grant = await PostExpectingReplyAsync(WalletMessages.MediateRequest(), MediatorVerkey, cancellationToken).ConfigureAwait(false);
         Expect(grant, WalletMessages.MediateGrantType);
