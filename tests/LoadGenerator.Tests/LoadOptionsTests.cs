@@ -33,10 +33,19 @@ public class LoadOptionsTests
     [InlineData("--pg-host", "10.0.0.1", "loopback")]
     [InlineData("--key-seed", "short", "32")]
     [InlineData("--frobnicate", "1", "Unknown option --frobnicate")]
+    [InlineData("--ack", "carrier-pigeon", "--ack")]
     public void Bad_values_name_the_option(string name, string value, string expected)
     {
         var e = Assert.Throws<ArgumentException>(() => LoadOptions.Parse([name, value]));
         Assert.Contains(expected, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Acknowledgements_over_http_and_the_pgbench_only_mode()
+    {
+        Assert.False(LoadOptions.Parse([]).AcknowledgeOverHttp);
+        Assert.True(LoadOptions.Parse(["--ack", "http"]).AcknowledgeOverHttp);
+        Assert.Equal(LoadMode.PgBench, LoadOptions.Parse(["--mode", "pgbench"]).Mode);
     }
 
     [Fact]

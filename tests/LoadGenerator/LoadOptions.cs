@@ -7,6 +7,7 @@ public enum LoadMode
     Live,
     Offline,
     Idle,
+    PgBench,
 }
 
 /// <summary>Command-line options (see <see cref="Usage"/>).</summary>
@@ -38,6 +39,7 @@ public sealed class LoadOptions
     public string KeySeed { get; init; } = "loadgen-shared-mediator-key-seed-passphrase-0001";
     public string MediatorLogLevel { get; init; } = "Warning";
     public string? JsonPath { get; init; }
+    public bool AcknowledgeOverHttp { get; init; }
 
     public bool StartsOwnMediators => Targets.Count == 0;
 
@@ -50,6 +52,7 @@ public sealed class LoadOptions
           --mode live|offline|idle   live: forward -> live delivery over WebSockets (default)
                                      offline: queue --per-wallet messages per wallet, then wallets pick up in batches
                                      idle: hold --wallets live sockets open for --hold seconds, report RSS
+                                     pgbench: only PostgreSQL's ceiling (durable server started here, no mediator)
           --replicas N               mediator processes to start (default 2), with their own durable PostgreSQL
           --target URL[,URL...]      use running mediators instead (no PostgreSQL started; pgbench needs --pg-host/--pg-port)
           --pids PID[,PID...]        the target mediators' processes (default: scan /proc for Mediator.Api)
@@ -60,6 +63,8 @@ public sealed class LoadOptions
           --concurrency C            forward requests in flight (default 16); also pgbench's client count
           --payload-bytes B          size of the envelope the mediator stores (default 1024)
           --batch B                  offline pickup: delivery-request limit (default 10, as Credo)
+          --ack ws|http              live mode: acknowledge deliveries on the socket (default) or over HTTP POST as Credo
+                                     does when the mediator advertises http before ws
           --hold S                   idle mode: seconds to hold the sockets (default 10)
           --warmup N                 forwards before measuring (default 2 per wallet, at most 500)
           --pgbench-seconds S        pgbench duration (default 10; 0 = skip)
@@ -92,7 +97,7 @@ public sealed class LoadOptions
         {
             "mode", "replicas", "target", "pids", "wallets", "forwards", "per-wallet", "duration", "concurrency", "payload-bytes",
             "batch", "hold", "warmup", "pgbench-seconds", "setup-concurrency", "drain-timeout", "max-run", "mediator-dll", "pg-bin",
-            "pg-host", "pg-port", "pg-user", "pg-database", "key-seed", "mediator-log-level", "json",
+            "pg-host", "pg-port", "pg-user", "pg-database", "key-seed", "mediator-log-level", "json", "ack",
         };
         foreach (var key in values.Keys)
             if (!known.Contains(key)) throw new ArgumentException($"Unknown option --{key}.");
@@ -111,7 +116,8 @@ public sealed class LoadOptions
                 "live" => LoadMode.Live,
                 "offline" => LoadMode.Offline,
                 "idle" => LoadMode.Idle,
-                _ => throw new ArgumentException($"--mode must be live, offline or idle, not '{m}'."),
+                "pgbench" => LoadMode.PgBench,
+                _ => throw new ArgumentException($"--mode must be live, offline, idle or pgbench, not '{m}'."),
             }
             : LoadMode.Live;
         var targets = values.TryGetValue("target", out var t)
@@ -154,6 +160,12 @@ public sealed class LoadOptions
             KeySeed = values.GetValueOrDefault("key-seed") ?? "loadgen-shared-mediator-key-seed-passphrase-0001",
             MediatorLogLevel = values.GetValueOrDefault("mediator-log-level") ?? "Warning",
             JsonPath = values.GetValueOrDefault("json"),
+            AcknowledgeOverHttp = values.GetValueOrDefault("ack") switch
+            {
+                null or "ws" => false,
+                "http" => true,
+                var a => throw new ArgumentException($"--ack must be ws or http, not '{a}'."),
+            },
         };
         if (options.PgHost is not null && options.PgHost is not ("127.0.0.1" or "localhost" or "::1"))
             throw new ArgumentException("--pg-host must be a loopback address.");

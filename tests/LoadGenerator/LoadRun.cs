@@ -33,6 +33,16 @@ public sealed class LoadRun(LoadOptions options, TextWriter output)
         {
             IReadOnlyList<Uri> replicas;
             IReadOnlyList<int> pids;
+            if (options.Mode == LoadMode.PgBench)
+            {
+                if (options.StartsOwnMediators)
+                {
+                    Say($"starting durable PostgreSQL ({string.Join(", ", DurablePostgres.Settings.Select(s => $"{s.Key}={s.Value}"))})");
+                    postgres = await DurablePostgres.StartAsync(options.PgBin, token).ConfigureAwait(false);
+                }
+                await RunPgBenchAsync(postgres, options.PayloadBytes, token).ConfigureAwait(false);
+                return Finish();
+            }
             if (options.StartsOwnMediators)
             {
                 var dll = options.MediatorDll ?? FindMediatorDll();
@@ -109,10 +119,14 @@ public sealed class LoadRun(LoadOptions options, TextWriter output)
             if (fleet is not null) await fleet.DisposeAsync().ConfigureAwait(false);
             if (postgres is not null) await postgres.DisposeAsync().ConfigureAwait(false);
         }
+        return Finish();
+    }
+
+    private int Finish()
+    {
         _report["failures"] = _failures.ToArray();
         _report["ok"] = _failures.Count == 0;
-        if (options.JsonPath is not null)
-            await File.WriteAllTextAsync(options.JsonPath, JsonSerializer.Serialize(_report, JsonOptions), CancellationToken.None).ConfigureAwait(false);
+        if (options.JsonPath is not null) File.WriteAllText(options.JsonPath, JsonSerializer.Serialize(_report, JsonOptions));
         output.WriteLine(_failures.Count == 0 ? "RESULT: ok" : $"RESULT: FAILED ({_failures.Count}): {string.Join(" | ", _failures)}");
         return _failures.Count == 0 ? 0 : 1;
     }
@@ -127,7 +141,7 @@ public sealed class LoadRun(LoadOptions options, TextWriter output)
         {
             var replica = replicas[i % replicas.Count];
             var ws = new UriBuilder(replica) { Scheme = replica.Scheme == "https" ? "wss" : "ws" }.Uri;
-            return new SimulatedWallet(i, replica, ws, http, OnPayload);
+            return new SimulatedWallet(i, replica, ws, http, OnPayload) { AcknowledgeOverHttp = options.AcknowledgeOverHttp };
         }).ToList();
         var clock = Stopwatch.StartNew();
         await Parallel.ForEachAsync(wallets, new ParallelOptions { MaxDegreeOfParallelism = options.SetupConcurrency, CancellationToken = token },

@@ -47,6 +47,10 @@ public sealed class SimulatedWallet : IAsyncDisposable
     }
 
     public int Index { get; }
+
+    /// <summary>Acknowledge live deliveries with messages-received over HTTP POST (return_route all) instead of the
+    /// socket, as a Credo wallet does when the mediator advertises its HTTP endpoint first.</summary>
+    public bool AcknowledgeOverHttp { get; init; }
     public Uri SetupEndpoint { get; }
     public Uri WebSocketEndpoint { get; }
     public string Label => $"loadgen-wallet-{Index}";
@@ -276,7 +280,21 @@ public sealed class SimulatedWallet : IAsyncDisposable
             }
         }
         // Acknowledge at once, as Credo does (after queueing, before processing). The mediator answers with a status.
-        await SendOnSocketAsync(WalletMessages.MessagesReceived(ids), cancellationToken).ConfigureAwait(false);
+        if (AcknowledgeOverHttp && _discardControl)
+        {
+            try
+            {
+                await PostAsync(WalletMessages.MessagesReceived(ids), MediatorVerkey!, cancellationToken).ConfigureAwait(false);
+            }
+            catch (HttpRequestException e)
+            {
+                AddProblem($"messages-received over HTTP failed: {e.Message}");
+            }
+        }
+        else
+        {
+            await SendOnSocketAsync(WalletMessages.MessagesReceived(ids), cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private async Task SendOnSocketAsync(MessageBuilder message, CancellationToken cancellationToken)
