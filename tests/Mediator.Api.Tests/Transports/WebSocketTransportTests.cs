@@ -174,3 +174,177 @@ public sealed class WebSocketTransportTests
         await WaitUntilAsync(() => registry.GetSessions(connection.Id).Count == 0, "the session leaves the registry");
     }
 }
+
+public sealed class WebSocketKeepAliveTests
+{
+    /// <summary>
+    /// A half-open socket: the peer completed the upgrade and sent one message, then never reads again (so never answers
+    /// the mediator's pings). The mediator must notice within the keep-alive timeout, close the session and run its callbacks.
+    /// </summary>
+    [Fact]
+    public async Task A_peer_that_stops_answering_pings_is_dropped_and_its_session_closed()
+    {
+        await using var host = await MediatorTestHost.StartOnNewDatabaseAsync("ws", new Dictionary<string, string?>
+        {
+            ["Mediator:Transports:WebSocketKeepAliveInterval"] = "00:00:01",
+            ["Mediator:Transports:WebSocketKeepAliveTimeout"] = "00:00:01",
+        });
+        var wallet = new TestWallet(host);
+        await wallet.GetInvitationAsync();
+        await wallet.ConnectWithDidExchangeAsync();
+        var registry = host.Services.GetRequiredService<TransportSessionRegistry>();
+        var connection = (await host.Connections.FindByOurVerkeyAsync(wallet.MediatorVerkey!, CancellationToken.None))!;
+
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(System.Net.IPAddress.Loopback, host.HttpEndpoint.Port);
+        var stream = tcp.GetStream();
+        var key = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+        var upgrade = $"GET / HTTP/1.1\r\nHost: 127.0.0.1:{host.HttpEndpoint.Port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+                      $"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n";
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(upgrade));
+        var head = new byte[1024];
+        var read = await stream.ReadAsync(head);
+        Assert.StartsWith("HTTP/1.1 101", Encoding.ASCII.GetString(head, 0, read), StringComparison.Ordinal);
+
+        // One masked text frame with a ping asking for return_route all: the socket becomes the connection's session.
+        var envelope = wallet.Pack(TestWallet.WithReturnRoute(TestWallet.TrustPing(responseRequested: false).ToJson(), ReturnRoute.All));
+        await stream.WriteAsync(MaskedTextFrame(envelope));
+        ITransportSession? session = null;
+        await WaitAsync(() => registry.TryGetSession(connection.Id, out session), "the session is registered");
+        var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        session!.OnClosed(_ => { closed.TrySetResult(); return Task.CompletedTask; });
+
+        // From now on nothing is read: pings go unanswered.
+        await closed.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.False(session.IsOpen);
+        Assert.False(registry.TryGetSession(connection.Id, out _));
+    }
+
+    private static async Task WaitAsync(Func<bool> condition, string what)
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        while (!condition())
+        {
+            if (cts.IsCancellationRequested) throw new TimeoutException($"Timed out waiting for: {what}");
+            await Task.Delay(20, CancellationToken.None);
+        }
+    }
+
+    private static byte[] MaskedTextFrame(byte[] payload)
+    {
+        using var frame = new MemoryStream();
+        frame.WriteByte(0x81); // FIN + text
+        if (payload.Length < 126)
+        {
+            frame.WriteByte((byte)(0x80 | payload.Length));
+        }
+        else if (payload.Length <= ushort.MaxValue)
+        {
+            frame.WriteByte(0x80 | 126);
+            frame.WriteByte((byte)(payload.Length >> 8));
+            frame.WriteByte((byte)payload.Length);
+        }
+        else
+        {
+            frame.WriteByte(0x80 | 127);
+            for (var i = 7; i >= 0; i--) frame.WriteByte((byte)((long)payload.Length >> (8 * i)));
+        }
+        var mask = System.Security.Cryptography.RandomNumberGenerator.GetBytes(4);
+        frame.Write(mask);
+        for (var i = 0; i < payload.Length; i++) frame.WriteByte((byte)(payload[i] ^ mask[i % 4]));
+        return frame.ToArray();
+    }
+}
+
+public sealed class WebSocketReturnRouteTests
+{
+    [Fact]
+    public async Task Return_route_all_sticks_to_the_socket_after_a_message_with_none()
+    {
+        await using var host = await MediatorTestHost.StartOnNewDatabaseAsync("ws");
+        var wallet = new TestWallet(host);
+        await wallet.GetInvitationAsync();
+        await wallet.ConnectWithDidExchangeAsync();
+        var registry = host.Services.GetRequiredService<TransportSessionRegistry>();
+        var outbound = host.Services.GetRequiredService<IOutboundMessageSender>();
+        var connection = (await host.Connections.FindByOurVerkeyAsync(wallet.MediatorVerkey!, CancellationToken.None))!;
+        await using var socket = await wallet.OpenWebSocketAsync();
+
+        await socket.SendAsync(TestWallet.TrustPing());
+        await socket.ReceiveAsync();
+        // A message with return_route none on the same socket (Credo's complete does this); its reply still comes here,
+        // because the socket is the connection's session.
+        var ping = TestWallet.TrustPing();
+        await socket.SendAsync(ping, ReturnRoute.None);
+        Assert.Equal(ping.Id, (await socket.ReceiveAsync()).Message.ThreadId);
+        Assert.True(registry.TryGetSession(connection.Id, out var session));
+        Assert.Equal(ReturnRoute.All, session.ReturnRoute);
+        var delivery = await outbound.SendAsync(new OutboundMessage(connection, TestWallet.TrustPing(false).ToJson()) { SessionsOnly = true }, CancellationToken.None);
+        Assert.Equal(DeliveryRoute.Session, delivery.Route);
+        await socket.ReceiveAsync();
+    }
+}
+
+public sealed class WebSocketShutdownTests
+{
+    [Fact]
+    public async Task Stopping_the_replica_closes_its_sockets_with_going_away_and_runs_session_callbacks()
+    {
+        var host = await MediatorTestHost.StartOnNewDatabaseAsync("ws");
+        try
+        {
+            var wallet = new TestWallet(host);
+            await wallet.GetInvitationAsync();
+            await wallet.ConnectWithDidExchangeAsync();
+            var registry = host.Services.GetRequiredService<TransportSessionRegistry>();
+            var connection = (await host.Connections.FindByOurVerkeyAsync(wallet.MediatorVerkey!, CancellationToken.None))!;
+            await using var socket = await wallet.OpenWebSocketAsync();
+            await socket.SendAsync(TestWallet.TrustPing());
+            await socket.ReceiveAsync();
+            Assert.True(registry.TryGetSession(connection.Id, out var session));
+            var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            session.OnClosed(_ => { closed.TrySetResult(); return Task.CompletedTask; });
+
+            var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+            var stop = host.DisposeAsync().AsTask();
+            var (status, reason) = await socket.ReceiveCloseAsync(TimeSpan.FromSeconds(20));
+            Assert.Equal(WebSocketCloseStatus.EndpointUnavailable, status);
+            Assert.Equal("replica shutting down", reason);
+            await socket.DisposeAsync();
+            await closed.Task.WaitAsync(TimeSpan.FromSeconds(20));
+            await stop.WaitAsync(TimeSpan.FromSeconds(25));
+            Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(20), $"stopping took {stopwatch.Elapsed}");
+        }
+        finally
+        {
+            await host.DisposeAsync();
+        }
+    }
+}
+
+public sealed class WebSocketDropTests
+{
+    [Fact]
+    public async Task A_message_sent_just_before_the_wallet_drops_the_socket_is_still_processed()
+    {
+        await using var host = await MediatorTestHost.StartOnNewDatabaseAsync("ws");
+        var wallet = new TestWallet(host);
+        await wallet.GetInvitationAsync();
+        var request = wallet.CreateDidExchangeRequest();
+        var socket = await wallet.OpenWebSocketAsync();
+
+        await socket.SendAsync(request, ReturnRoute.All, wallet.InvitationVerkey);
+        socket.Socket.Abort(); // no close handshake, no waiting for the response
+        socket.Socket.Dispose();
+
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        Mediator.Api.State.ConnectionRecord? connection = null;
+        while (connection is null)
+        {
+            cts.Token.ThrowIfCancellationRequested();
+            connection = await host.Connections.FindByThreadIdAsync(request.Id, CancellationToken.None);
+            if (connection is null) await Task.Delay(50, CancellationToken.None);
+        }
+        Assert.Equal(wallet.Did, connection.TheirDid);
+    }
+}
