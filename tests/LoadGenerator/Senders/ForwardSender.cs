@@ -44,7 +44,13 @@ public sealed class ForwardSender(HttpClient http, IReadOnlyList<Uri> replicas, 
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(concurrency, 1);
         if (targets.Count == 0) throw new InvalidOperationException("No wallets to send to.");
-        _next = -1;
+        // One sender may run several phases (warm-up, then the measured one): each result counts its own phase.
+        Interlocked.Exchange(ref _next, -1);
+        Interlocked.Exchange(ref _accepted, 0);
+        Interlocked.Exchange(ref _failed, 0);
+        Interlocked.Exchange(ref _attempted, 0);
+        Interlocked.Exchange(ref _crossReplica, 0);
+        lock (_failures) _failures.Clear();
         var stopwatch = Stopwatch.StartNew();
         var workers = Enumerable.Range(0, concurrency)
             .Select(_ => Task.Run(() => WorkerAsync(firstSequence, count, stopwatch, duration, cancellationToken), CancellationToken.None))
