@@ -40,6 +40,7 @@ public sealed class LoadOptions
     public string MediatorLogLevel { get; init; } = "Warning";
     public string? JsonPath { get; init; }
     public bool AcknowledgeOverHttp { get; init; }
+    public int PgStatements { get; init; }
 
     public bool StartsOwnMediators => Targets.Count == 0;
 
@@ -77,6 +78,8 @@ public sealed class LoadOptions
           --key-seed TEXT            Mediator__KeySeed shared by the replicas started here
           --mediator-log-level L     default Warning
           --json PATH                also write the report as JSON
+          --pg-statements N          diagnostic: load pg_stat_statements in the server started here and print the N
+                                     statements with the most total time in the measured phase (and statements/message)
         Exit code: 0 = every accepted forward delivered exactly once and nothing failed; 1 = lost, duplicated or failed
         messages or a failed step; 2 = bad arguments.
         """;
@@ -97,7 +100,7 @@ public sealed class LoadOptions
         {
             "mode", "replicas", "target", "pids", "wallets", "forwards", "per-wallet", "duration", "concurrency", "payload-bytes",
             "batch", "hold", "warmup", "pgbench-seconds", "setup-concurrency", "drain-timeout", "max-run", "mediator-dll", "pg-bin",
-            "pg-host", "pg-port", "pg-user", "pg-database", "key-seed", "mediator-log-level", "json", "ack",
+            "pg-host", "pg-port", "pg-user", "pg-database", "key-seed", "mediator-log-level", "json", "ack", "pg-statements",
         };
         foreach (var key in values.Keys)
             if (!known.Contains(key)) throw new ArgumentException($"Unknown option --{key}.");
@@ -160,6 +163,7 @@ public sealed class LoadOptions
             KeySeed = values.GetValueOrDefault("key-seed") ?? "loadgen-shared-mediator-key-seed-passphrase-0001",
             MediatorLogLevel = values.GetValueOrDefault("mediator-log-level") ?? "Warning",
             JsonPath = values.GetValueOrDefault("json"),
+            PgStatements = Int("pg-statements", 0, 0, 100),
             AcknowledgeOverHttp = values.GetValueOrDefault("ack") switch
             {
                 null or "ws" => false,

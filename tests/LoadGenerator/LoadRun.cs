@@ -21,6 +21,7 @@ public sealed class LoadRun(LoadOptions options, TextWriter output)
     private long _measuredFrom = long.MaxValue;
     private long _foreignRun;
     private int _postgresPid;
+    private DurablePostgres? _postgres;
 
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
@@ -47,8 +48,9 @@ public sealed class LoadRun(LoadOptions options, TextWriter output)
             {
                 var dll = options.MediatorDll ?? FindMediatorDll();
                 Say($"starting durable PostgreSQL ({string.Join(", ", DurablePostgres.Settings.Select(s => $"{s.Key}={s.Value}"))})");
-                postgres = await DurablePostgres.StartAsync(options.PgBin, token).ConfigureAwait(false);
+                postgres = await DurablePostgres.StartAsync(options.PgBin, token, trackStatements: options.PgStatements > 0).ConfigureAwait(false);
                 _postgresPid = postgres.Pid;
+                _postgres = postgres;
                 await postgres.CreateDatabaseAsync("pickup", token).ConfigureAwait(false);
                 Say($"starting {options.Replicas} mediator replicas from {dll}");
                 fleet = await MediatorFleet.StartAsync(dll, options.Replicas, postgres.ConnectionString("pickup"), options.KeySeed,
@@ -194,6 +196,7 @@ public sealed class LoadRun(LoadOptions options, TextWriter output)
             Say($"warm-up: {w.Accepted} forwards");
         }
         Interlocked.Exchange(ref _measuredFrom, warmup);
+        await ResetStatementsAsync(token).ConfigureAwait(false);
         var others = OtherCpu();
         var before = monitor.Sample();
         var result = await sender.RunAsync(warmup, options.Forwards, options.Duration, options.Concurrency, token).ConfigureAwait(false);
@@ -202,6 +205,7 @@ public sealed class LoadRun(LoadOptions options, TextWriter output)
         var afterDrain = monitor.Sample();
         ReportSend(result, before, afterSend, afterDrain);
         ReportOtherCpu(others, result.Accepted, "live");
+        await ReportStatementsAsync(result.Accepted, token).ConfigureAwait(false);
         Say($"all delivered {drained.TotalMilliseconds:0} ms after the last forward was accepted");
         Say($"forward -> live delivery latency (µs): p50 {_latency.Percentile(50)}  p95 {_latency.Percentile(95)}  p99 {_latency.Percentile(99)}  " +
             $"max {_latency.Max}  mean {_latency.Mean:0}  (n = {_latency.Count})");
@@ -218,12 +222,15 @@ public sealed class LoadRun(LoadOptions options, TextWriter output)
         var sender = new ForwardSender(http, replicas, TargetsOf(wallets), _ledger, _runId, WalletMessages.PaddingFor(options.PayloadBytes));
         Interlocked.Exchange(ref _measuredFrom, long.MaxValue); // latency means nothing offline
         var total = (long)options.PerWallet * wallets.Count;
+        await ResetStatementsAsync(token).ConfigureAwait(false);
         var others = OtherCpu();
         var before = monitor.Sample();
         var result = await sender.RunAsync(0, total, options.Duration, options.Concurrency, token).ConfigureAwait(false);
         var afterSend = monitor.Sample();
         ReportSend(result, before, afterSend, null);
         ReportOtherCpu(others, result.Accepted, "send");
+        await ReportStatementsAsync(result.Accepted, token).ConfigureAwait(false);
+        await ResetStatementsAsync(token).ConfigureAwait(false);
         others = OtherCpu();
 
         if (_ledger.UniqueReceived > 0) Fail($"{_ledger.UniqueReceived} messages were delivered while every wallet was offline");
@@ -245,6 +252,7 @@ public sealed class LoadRun(LoadOptions options, TextWriter output)
         _report["offline_pickup_per_second"] = Math.Round(picked / clock.Elapsed.TotalSeconds, 1);
         _report["offline_pickup_cpu_ms_per_message"] = picked > 0 ? Math.Round(pickupCpu / picked, 4) : null;
         ReportOtherCpu(others, picked, "pickup");
+        await ReportStatementsAsync(picked, token).ConfigureAwait(false);
         CheckLedger();
         return result.InnerEnvelopeBytes;
     }
@@ -310,6 +318,19 @@ public sealed class LoadRun(LoadOptions options, TextWriter output)
             $"this generator (wallets + senders + crypto) {gen:0} ms = {gen / messages:0.000} ms/message");
         _report[$"postgres_cpu_ms_per_message_{phase}"] = _postgresPid > 0 ? Math.Round(pg / messages, 4) : null;
         _report[$"generator_cpu_ms_per_message_{phase}"] = Math.Round(gen / messages, 4);
+    }
+
+    private async Task ResetStatementsAsync(CancellationToken token)
+    {
+        if (options.PgStatements > 0 && _postgres is not null) await _postgres.ResetStatementsAsync("pickup", token).ConfigureAwait(false);
+    }
+
+    private async Task ReportStatementsAsync(long messages, CancellationToken token)
+    {
+        if (options.PgStatements <= 0 || _postgres is null || messages <= 0) return;
+        var (calls, totalMs, top) = await _postgres.ReadStatementsAsync("pickup", options.PgStatements, token).ConfigureAwait(false);
+        Say($"pg_stat_statements: {calls} statements = {(double)calls / messages:0.0} per message, {totalMs:0} ms executing = {totalMs / messages:0.000} ms/message; top by time:");
+        foreach (var line in top) output.WriteLine("    " + line);
     }
 
     private async Task<TimeSpan> DrainAsync(TimeSpan timeout, CancellationToken token)

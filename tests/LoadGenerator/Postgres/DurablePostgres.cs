@@ -48,7 +48,8 @@ public sealed class DurablePostgres : IAsyncDisposable
         Host = Host, Port = Port, Username = User, Database = database, MaxPoolSize = 200,
     }.ConnectionString;
 
-    public static async Task<DurablePostgres> StartAsync(string? binDirectory, CancellationToken cancellationToken)
+    /// <param name="trackStatements">Load pg_stat_statements (a diagnostic: which statements the mediator runs, how often).</param>
+    public static async Task<DurablePostgres> StartAsync(string? binDirectory, CancellationToken cancellationToken, bool trackStatements = false)
     {
         var bin = binDirectory ?? FindBinaries();
         var runDirectory = Path.Combine(Path.GetTempPath(), "pickupaspire-loadgen-pg", $"{Environment.ProcessId}-{Guid.NewGuid():N}"[..20]);
@@ -66,6 +67,7 @@ public sealed class DurablePostgres : IAsyncDisposable
         var arguments = new List<string> { "-D", data, "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=" };
         foreach (var (name, value) in Settings) arguments.AddRange(["-c", $"{name}={value}"]);
+        if (trackStatements) arguments.AddRange(["-c", "shared_preload_libraries=pg_stat_statements", "-c", "pg_stat_statements.track=all"]);
         var log = new ConcurrentQueue<string>();
         var process = Start(bin, "postgres", asRoot, arguments, log);
         var server = new DurablePostgres(bin, port, process, runDirectory, log);
@@ -93,6 +95,48 @@ public sealed class DurablePostgres : IAsyncDisposable
     }
 
     public string LogTail => string.Join('\n', _log);
+
+    private const string CreateStatementsExtensionSql = "CREATE EXTENSION IF NOT EXISTS pg_stat_statements";
+    private const string ResetStatementsSql = "SELECT pg_stat_statements_reset()";
+    private const string TopStatementsSql = """
+        SELECT calls, total_exec_time, rows, left(regexp_replace(query, '\s+', ' ', 'g'), 150)
+        FROM pg_stat_statements
+        WHERE query NOT LIKE '%pg_stat_statements%'
+        ORDER BY total_exec_time DESC
+        LIMIT $1
+        """;
+    private const string TotalStatementsSql = "SELECT coalesce(sum(calls), 0)::bigint, coalesce(sum(total_exec_time), 0) FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%'";
+
+    /// <summary>Creates the extension in <paramref name="database"/> and clears its counters (start of a measured phase).</summary>
+    public async Task ResetStatementsAsync(string database, CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString(database));
+        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (var create = new NpgsqlCommand(CreateStatementsExtensionSql, connection))
+            await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await using var reset = new NpgsqlCommand(ResetStatementsSql, connection);
+        await reset.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Total statements and execution ms since the reset, and the top <paramref name="top"/> by total time.</summary>
+    public async Task<(long Calls, double TotalMs, IReadOnlyList<string> Top)> ReadStatementsAsync(string database, int top, CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString(database));
+        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var lines = new List<string>();
+        await using (var command = new NpgsqlCommand(TopStatementsSql, connection))
+        {
+            command.Parameters.AddWithValue(top);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                lines.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"{reader.GetInt64(0),8} calls {reader.GetDouble(1),9:0.0} ms {reader.GetInt64(2),8} rows  {reader.GetString(3)}"));
+        }
+        await using var total = new NpgsqlCommand(TotalStatementsSql, connection);
+        await using var totals = await total.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await totals.ReadAsync(cancellationToken).ConfigureAwait(false);
+        return (totals.GetInt64(0), totals.GetDouble(1), lines);
+    }
 
     private async Task WaitUntilReadyAsync(CancellationToken cancellationToken)
     {
