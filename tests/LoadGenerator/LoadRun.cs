@@ -207,6 +207,7 @@ public sealed class LoadRun(LoadOptions options, TextWriter output)
         ReportOtherCpu(others, result.Accepted, "live");
         await ReportStatementsAsync(result.Accepted, token).ConfigureAwait(false);
         Say($"all delivered {drained.TotalMilliseconds:0} ms after the last forward was accepted");
+        ReportDeliveries(wallets);
         Say($"forward -> live delivery latency (µs): p50 {_latency.Percentile(50)}  p95 {_latency.Percentile(95)}  p99 {_latency.Percentile(99)}  " +
             $"max {_latency.Max}  mean {_latency.Mean:0}  (n = {_latency.Count})");
         _report["latency_us"] = new Dictionary<string, long>
@@ -246,6 +247,7 @@ public sealed class LoadRun(LoadOptions options, TextWriter output)
         clock.Stop();
         var afterPickup = monitor.Sample();
         var picked = _ledger.UniqueReceived;
+        ReportDeliveries(wallets);
         var pickupCpu = ProcessMonitor.CpuBetween(afterSend, afterPickup);
         Say($"offline pickup: {picked} messages in {clock.Elapsed.TotalSeconds:0.00} s = {picked / clock.Elapsed.TotalSeconds:0} msg/s " +
             $"({rounds} delivery-requests, batch {options.Batch}); mediator CPU {pickupCpu:0} ms = {(picked > 0 ? pickupCpu / picked : 0):0.000} ms/message");
@@ -318,6 +320,14 @@ public sealed class LoadRun(LoadOptions options, TextWriter output)
             $"this generator (wallets + senders + crypto) {gen:0} ms = {gen / messages:0.000} ms/message");
         _report[$"postgres_cpu_ms_per_message_{phase}"] = _postgresPid > 0 ? Math.Round(pg / messages, 4) : null;
         _report[$"generator_cpu_ms_per_message_{phase}"] = Math.Round(gen / messages, 4);
+    }
+
+    private void ReportDeliveries(List<SimulatedWallet> wallets)
+    {
+        var deliveries = wallets.Sum(w => w.DeliveryMessages);
+        var attachments = wallets.Sum(w => w.DeliveredAttachments);
+        Say($"pickup 2.0 delivery messages: {deliveries} carrying {attachments} messages ({(deliveries > 0 ? (double)attachments / deliveries : 0):0.00} per delivery, warm-up included)");
+        _report["messages_per_delivery"] = deliveries > 0 ? Math.Round((double)attachments / deliveries, 2) : null;
     }
 
     private async Task ResetStatementsAsync(CancellationToken token)
