@@ -41,6 +41,7 @@ public sealed class LoadOptions
     public string? JsonPath { get; init; }
     public bool AcknowledgeOverHttp { get; init; }
     public int PgStatements { get; init; }
+    public string? ConnectionStringExtra { get; init; }
 
     public bool StartsOwnMediators => Targets.Count == 0;
 
@@ -78,6 +79,8 @@ public sealed class LoadOptions
           --key-seed TEXT            Mediator__KeySeed shared by the replicas started here
           --mediator-log-level L     default Warning
           --json PATH                also write the report as JSON
+          --connection-string-extra "K=V;..."   appended to the mediators' ConnectionStrings__pickup (experiments,
+                                     e.g. "No Reset On Close=true"; printed in the report)
           --pg-statements N          diagnostic: load pg_stat_statements in the server started here and print the N
                                      statements with the most total time in the measured phase (and statements/message)
         Exit code: 0 = every accepted forward delivered exactly once and nothing failed; 1 = lost, duplicated or failed
@@ -100,7 +103,7 @@ public sealed class LoadOptions
         {
             "mode", "replicas", "target", "pids", "wallets", "forwards", "per-wallet", "duration", "concurrency", "payload-bytes",
             "batch", "hold", "warmup", "pgbench-seconds", "setup-concurrency", "drain-timeout", "max-run", "mediator-dll", "pg-bin",
-            "pg-host", "pg-port", "pg-user", "pg-database", "key-seed", "mediator-log-level", "json", "ack", "pg-statements",
+            "pg-host", "pg-port", "pg-user", "pg-database", "key-seed", "mediator-log-level", "json", "ack", "pg-statements", "connection-string-extra",
         };
         foreach (var key in values.Keys)
             if (!known.Contains(key)) throw new ArgumentException($"Unknown option --{key}.");
@@ -164,6 +167,7 @@ public sealed class LoadOptions
             MediatorLogLevel = values.GetValueOrDefault("mediator-log-level") ?? "Warning",
             JsonPath = values.GetValueOrDefault("json"),
             PgStatements = Int("pg-statements", 0, 0, 100),
+            ConnectionStringExtra = values.GetValueOrDefault("connection-string-extra"),
             AcknowledgeOverHttp = values.GetValueOrDefault("ack") switch
             {
                 null or "ws" => false,

@@ -53,7 +53,14 @@ public sealed class LoadRun(LoadOptions options, TextWriter output)
                 _postgres = postgres;
                 await postgres.CreateDatabaseAsync("pickup", token).ConfigureAwait(false);
                 Say($"starting {options.Replicas} mediator replicas from {dll}");
-                fleet = await MediatorFleet.StartAsync(dll, options.Replicas, postgres.ConnectionString("pickup"), options.KeySeed,
+                var connectionString = postgres.ConnectionString("pickup");
+                if (!string.IsNullOrWhiteSpace(options.ConnectionStringExtra))
+                {
+                    connectionString = new Npgsql.NpgsqlConnectionStringBuilder(connectionString + ";" + options.ConnectionStringExtra).ConnectionString;
+                    Say($"mediator connection string extra: {options.ConnectionStringExtra}");
+                    _report["connection_string_extra"] = options.ConnectionStringExtra;
+                }
+                fleet = await MediatorFleet.StartAsync(dll, options.Replicas, connectionString, options.KeySeed,
                     options.MediatorLogLevel, token).ConfigureAwait(false);
                 replicas = fleet.Endpoints;
                 pids = fleet.Pids;
