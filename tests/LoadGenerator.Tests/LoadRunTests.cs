@@ -2,7 +2,11 @@ using System.Text.Json.Nodes;
 
 namespace LoadGenerator.Tests;
 
-/// <summary>The generator's one command, small, end to end: its own durable PostgreSQL, two real mediator replicas, pgbench.</summary>
+/// <summary>
+/// The generator's one command, small, end to end: its own durable PostgreSQL, two real mediator replicas, pgbench.
+/// Needs a mediator whose Program.cs calls <c>AddMediatorRouting()</c> (without it mediate-request is answered with
+/// <c>unsupported-message</c> and these tests fail, as they should).
+/// </summary>
 public class LoadRunTests
 {
     [Fact]
