@@ -34,6 +34,7 @@ public class LoadOptionsTests
     [InlineData("--key-seed", "short", "32")]
     [InlineData("--frobnicate", "1", "Unknown option --frobnicate")]
     [InlineData("--ack", "carrier-pigeon", "--ack")]
+    [InlineData("--mediator-env", "NOEQUALS", "--mediator-env")]
     public void Bad_values_name_the_option(string name, string value, string expected)
     {
         var e = Assert.Throws<ArgumentException>(() => LoadOptions.Parse([name, value]));
@@ -46,6 +47,9 @@ public class LoadOptionsTests
         Assert.False(LoadOptions.Parse([]).AcknowledgeOverHttp);
         Assert.True(LoadOptions.Parse(["--ack", "http"]).AcknowledgeOverHttp);
         Assert.Equal(LoadMode.PgBench, LoadOptions.Parse(["--mode", "pgbench"]).Mode);
+        var env = LoadOptions.Parse(["--mediator-env", "DOTNET_gcServer=0, A=b=c"]).MediatorEnvironment;
+        Assert.Equal("0", env["DOTNET_gcServer"]);
+        Assert.Equal("b=c", env["A"]);
     }
 
     [Fact]

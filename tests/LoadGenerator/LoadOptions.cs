@@ -42,6 +42,7 @@ public sealed class LoadOptions
     public bool AcknowledgeOverHttp { get; init; }
     public int PgStatements { get; init; }
     public string? ConnectionStringExtra { get; init; }
+    public IReadOnlyDictionary<string, string> MediatorEnvironment { get; init; } = new Dictionary<string, string>();
 
     public bool StartsOwnMediators => Targets.Count == 0;
 
@@ -79,6 +80,7 @@ public sealed class LoadOptions
           --key-seed TEXT            Mediator__KeySeed shared by the replicas started here
           --mediator-log-level L     default Warning
           --json PATH                also write the report as JSON
+          --mediator-env N=V[,N=V]   extra environment of the mediators started here (e.g. DOTNET_gcServer=0)
           --connection-string-extra "K=V;..."   appended to the mediators' ConnectionStrings__pickup (experiments,
                                      e.g. "No Reset On Close=true"; printed in the report)
           --pg-statements N          diagnostic: load pg_stat_statements in the server started here and print the N
@@ -103,7 +105,7 @@ public sealed class LoadOptions
         {
             "mode", "replicas", "target", "pids", "wallets", "forwards", "per-wallet", "duration", "concurrency", "payload-bytes",
             "batch", "hold", "warmup", "pgbench-seconds", "setup-concurrency", "drain-timeout", "max-run", "mediator-dll", "pg-bin",
-            "pg-host", "pg-port", "pg-user", "pg-database", "key-seed", "mediator-log-level", "json", "ack", "pg-statements", "connection-string-extra",
+            "pg-host", "pg-port", "pg-user", "pg-database", "key-seed", "mediator-log-level", "json", "ack", "pg-statements", "connection-string-extra", "mediator-env",
         };
         foreach (var key in values.Keys)
             if (!known.Contains(key)) throw new ArgumentException($"Unknown option --{key}.");
@@ -168,6 +170,12 @@ public sealed class LoadOptions
             JsonPath = values.GetValueOrDefault("json"),
             PgStatements = Int("pg-statements", 0, 0, 100),
             ConnectionStringExtra = values.GetValueOrDefault("connection-string-extra"),
+            MediatorEnvironment = values.TryGetValue("mediator-env", out var env)
+                ? env.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(pair =>
+                    pair.IndexOf('=', StringComparison.Ordinal) is var eq and > 0
+                        ? KeyValuePair.Create(pair[..eq], pair[(eq + 1)..])
+                        : throw new ArgumentException($"--mediator-env takes NAME=VALUE[,NAME=VALUE...], not '{pair}'.")).ToDictionary()
+                : new Dictionary<string, string>(),
             AcknowledgeOverHttp = values.GetValueOrDefault("ack") switch
             {
                 null or "ws" => false,

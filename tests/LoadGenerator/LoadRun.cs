@@ -61,7 +61,12 @@ public sealed class LoadRun(LoadOptions options, TextWriter output)
                     _report["connection_string_extra"] = options.ConnectionStringExtra;
                 }
                 fleet = await MediatorFleet.StartAsync(dll, options.Replicas, connectionString, options.KeySeed,
-                    options.MediatorLogLevel, token).ConfigureAwait(false);
+                    options.MediatorLogLevel, token, options.MediatorEnvironment).ConfigureAwait(false);
+                if (options.MediatorEnvironment.Count > 0)
+                {
+                    Say($"mediator environment: {string.Join(", ", options.MediatorEnvironment.Select(e => $"{e.Key}={e.Value}"))}");
+                    _report["mediator_environment"] = options.MediatorEnvironment;
+                }
                 replicas = fleet.Endpoints;
                 pids = fleet.Pids;
             }

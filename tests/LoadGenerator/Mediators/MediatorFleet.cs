@@ -22,7 +22,7 @@ public sealed class MediatorFleet : IAsyncDisposable
     public IReadOnlyList<int> Pids => [.. _replicas.Select(r => r.Process.Id)];
 
     public static async Task<MediatorFleet> StartAsync(string mediatorDll, int replicas, string connectionString, string keySeed,
-        string logLevel, CancellationToken cancellationToken)
+        string logLevel, CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? environment = null)
     {
         if (!File.Exists(mediatorDll)) throw new FileNotFoundException($"Mediator.Api.dll not found at {mediatorDll}; build Mediator.Api or pass --mediator-dll.", mediatorDll);
         var fleet = new MediatorFleet();
@@ -51,6 +51,7 @@ public sealed class MediatorFleet : IAsyncDisposable
                 info.Environment["Logging__LogLevel__Default"] = logLevel;
                 info.Environment["Logging__LogLevel__Microsoft.AspNetCore"] = "Warning";
                 info.Environment.Remove("OTEL_EXPORTER_OTLP_ENDPOINT");
+                foreach (var (name, value) in environment ?? new Dictionary<string, string>()) info.Environment[name] = value;
                 var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start dotnet.");
                 var log = new ConcurrentQueue<string>();
                 void Keep(object _, DataReceivedEventArgs e)
