@@ -1,5 +1,4 @@
-using NSec.Cryptography;
-using SimpleBase;
+using Mediator.Didcomm.Keys;
 
 namespace Mediator.Api.State;
 
@@ -51,13 +50,12 @@ public sealed class MediatorIdentity
     public override string ToString() => $"{Did} ({Verkey}, {Source})";
 }
 
-/// <summary>The default key derivation: Ed25519 over libsodium (NSec).</summary>
+/// <summary>The default key derivation: Ed25519 over libsodium (Mediator.Didcomm's <see cref="Ed25519KeyPair"/>).</summary>
 public static class Ed25519MediatorKeys
 {
     public static MediatorPublicKey Derive(ReadOnlySpan<byte> seed)
     {
-        using var key = Key.Import(SignatureAlgorithm.Ed25519, seed, KeyBlobFormat.RawPrivateKey);
-        var verkey = Base58.Bitcoin.Encode(key.PublicKey.Export(KeyBlobFormat.RawPublicKey));
-        return new MediatorPublicKey(verkey, RecipientKeys.ToDidKey(verkey));
+        var key = Ed25519KeyPair.FromSeed(seed);
+        return new MediatorPublicKey(key.Verkey, key.DidKey);
     }
 }

@@ -1,0 +1,38 @@
+using Mediator.Api.Agent;
+using Mediator.Api.Transports;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Microsoft.Extensions.Hosting;
+
+public static class AgentExtensions
+{
+    /// <summary>
+    /// The DIDComm agent core: <see cref="MediatorOptions"/> (section <c>Mediator</c>, validated at start), the key ring,
+    /// the handler catalog, the inbound pipeline, the outbound sender (with its HttpClient), the transport session
+    /// registry and the transport options. Protocols add their handlers with <c>services.AddMessageHandler&lt;T&gt;(...)</c>.
+    /// Needs <c>AddMediatorState()</c>. Map the transports with <c>app.MapDidcommTransports()</c>.
+    /// </summary>
+    public static IHostApplicationBuilder AddDidcommAgent(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+        services.AddOptions<MediatorOptions>()
+            .BindConfiguration(MediatorOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddOptions<TransportOptions>()
+            .BindConfiguration(TransportOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<MediatorKeyRing>();
+        services.TryAddSingleton<MessageHandlerCatalog>();
+        services.TryAddSingleton<TransportSessionRegistry>();
+        services.TryAddSingleton<IOutboundMessageSender, OutboundMessageSender>();
+        services.TryAddSingleton<InboundMessageProcessor>();
+        services.AddHttpClient(OutboundMessageSender.HttpClientName);
+        return builder;
+    }
+}

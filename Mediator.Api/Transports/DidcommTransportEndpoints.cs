@@ -1,0 +1,237 @@
+using System.Buffers;
+using System.Net.Http.Headers;
+using System.Net.WebSockets;
+using Mediator.Api.Agent;
+using Mediator.Api.Transports;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.AspNetCore.Builder;
+
+/// <summary>
+/// The DIDComm inbound transports on the app's own port: HTTP POST <c>/</c> (an envelope in, the return-routed reply
+/// out) and WebSocket upgrades on <c>/</c> and <c>/ws</c>.
+/// </summary>
+public static class DidcommTransportEndpoints
+{
+    /// <summary>Adds the WebSocket middleware and maps the transports.</summary>
+    public static WebApplication MapDidcommTransports(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var transportOptions = app.Services.GetRequiredService<IOptions<TransportOptions>>().Value;
+        app.UseWebSockets();
+        app.MapPost("/", ReceiveHttpAsync).WithName("DidcommHttpInbound").DisableAntiforgery();
+        app.MapGet("/", ReceiveWebSocketAsync).WithName("DidcommWebSocketInbound");
+        if (transportOptions.WebSocketPath is { Length: > 1 } path && path != "/")
+            app.MapGet(path, ReceiveWebSocketAsync).WithName("DidcommWebSocketInboundPath");
+        return app;
+    }
+
+    /// <summary>POST /: 200 with the reply envelope (return route), 202 with no reply, 400/413/415 with the reason as text, 500 when we failed.</summary>
+    public static async Task<IResult> ReceiveHttpAsync(HttpContext http, InboundMessageProcessor processor,
+        IOptions<MediatorOptions> options, TimeProvider time, ILoggerFactory loggerFactory)
+    {
+        var logger = loggerFactory.CreateLogger(typeof(DidcommTransportEndpoints).FullName!);
+        var cancellationToken = http.RequestAborted;
+        if (!IsAcceptedContentType(http.Request.ContentType))
+        {
+            return Reject(logger, StatusCodes.Status415UnsupportedMediaType,
+                $"Content-Type '{http.Request.ContentType ?? "(none)"}' is not accepted; send {string.Join(", ", DidcommMediaTypes.Accepted)}.");
+        }
+
+        var max = options.Value.MaxMessageBytes;
+        if (http.Request.ContentLength > max)
+            return Reject(logger, StatusCodes.Status413PayloadTooLarge, $"The body has {http.Request.ContentLength} bytes; the limit is {max}.");
+        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
+            sizeFeature.MaxRequestBodySize = max + 1L;
+
+        byte[] body;
+        try
+        {
+            body = await ReadBodyAsync(http.Request.Body, max, cancellationToken).ConfigureAwait(false) is { } read
+                ? read
+                : [];
+            if (body.Length == 0)
+                return Reject(logger, StatusCodes.Status400BadRequest, "The body is empty; POST a DIDComm v1 envelope.");
+        }
+        catch (PayloadTooLargeException)
+        {
+            return Reject(logger, StatusCodes.Status413PayloadTooLarge, $"The body exceeds the limit of {max} bytes.");
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return Reject(logger, StatusCodes.Status413PayloadTooLarge, $"The body exceeds the limit of {max} bytes.");
+        }
+
+        var session = new HttpTransportSession(time, logger);
+        try
+        {
+            var result = await processor.ProcessAsync(body, session, cancellationToken).ConfigureAwait(false);
+            if (session.Response is { } reply)
+                return Results.Bytes(reply, DidcommMediaTypes.EnvelopeEncrypted);
+            return result.Error switch
+            {
+                InboundError.None => Results.Accepted(),
+                InboundError.TooLarge => Reject(logger, StatusCodes.Status413PayloadTooLarge, result.Reason!),
+                InboundError.InternalError => Results.Text(result.Reason, "text/plain", statusCode: StatusCodes.Status500InternalServerError),
+                // A rejected or unsupported message whose problem report went elsewhere (the connection's endpoint) was still received.
+                InboundError.Rejected or InboundError.UnsupportedMessageType when session.ConnectionId is not null => Results.Accepted(),
+                _ => Reject(logger, StatusCodes.Status400BadRequest, result.Reason ?? result.Error.ToString()),
+            };
+        }
+        finally
+        {
+            await session.CloseAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>GET / or /ws with a WebSocket upgrade: many envelopes each way; anything else is 400.</summary>
+    public static async Task<IResult> ReceiveWebSocketAsync(HttpContext http, InboundMessageProcessor processor,
+        IOptions<MediatorOptions> options, IOptions<TransportOptions> transportOptions, TimeProvider time, ILoggerFactory loggerFactory)
+    {
+        var logger = loggerFactory.CreateLogger(typeof(DidcommTransportEndpoints).FullName!);
+        if (!http.WebSockets.IsWebSocketRequest)
+            return Reject(logger, StatusCodes.Status400BadRequest, "Expected a WebSocket upgrade, or POST a DIDComm envelope to /.");
+
+        var transport = transportOptions.Value;
+        using var socket = await http.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
+        {
+            KeepAliveInterval = transport.WebSocketKeepAliveInterval,
+            KeepAliveTimeout = transport.WebSocketKeepAliveTimeout,
+        }).ConfigureAwait(false);
+        var session = new WebSocketTransportSession(socket, time, logger);
+        TransportLog.WebSocketOpened(logger, session.Id);
+        using var lifetime = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
+        var watchdog = WatchIdleAsync(session, transport.WebSocketIdleTimeout, time, lifetime, logger);
+        var endReason = "closed by the wallet";
+        try
+        {
+            endReason = await ReceiveLoopAsync(session, processor, options.Value.MaxMessageBytes, lifetime.Token, http.RequestAborted, logger)
+                .ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            endReason = "aborted";
+        }
+        catch (WebSocketException e)
+        {
+            endReason = $"socket error: {e.WebSocketErrorCode}";
+        }
+        catch (Exception e)
+        {
+            TransportLog.WebSocketFailed(logger, e, session.Id);
+            endReason = "failed";
+            await session.CloseSocketAsync(WebSocketCloseStatus.InternalServerError, "mediator error", CancellationToken.None).ConfigureAwait(false);
+        }
+        finally
+        {
+            await lifetime.CancelAsync().ConfigureAwait(false);
+            await session.CloseAsync().ConfigureAwait(false);
+            try { await watchdog.ConfigureAwait(false); } catch (OperationCanceledException) { }
+            TransportLog.WebSocketClosed(logger, session.Id, endReason);
+        }
+        return Results.Empty;
+    }
+
+    private static async Task<string> ReceiveLoopAsync(WebSocketTransportSession session, InboundMessageProcessor processor, int max,
+        CancellationToken receiveToken, CancellationToken processToken, ILogger logger)
+    {
+        var socket = session.Socket;
+        var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        var message = new ArrayBufferWriter<byte>();
+        try
+        {
+            while (true)
+            {
+                var received = await socket.ReceiveAsync(buffer.AsMemory(), receiveToken).ConfigureAwait(false);
+                if (received.MessageType == WebSocketMessageType.Close)
+                {
+                    await session.CloseSocketAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None).ConfigureAwait(false);
+                    return $"closed by the wallet ({socket.CloseStatus}: {socket.CloseStatusDescription})";
+                }
+
+                if (message.WrittenCount + received.Count > max)
+                {
+                    var reason = $"message exceeds {max} bytes";
+                    TransportLog.WebSocketClosing(logger, session.Id, WebSocketCloseStatus.MessageTooBig, reason);
+                    await session.CloseSocketAsync(WebSocketCloseStatus.MessageTooBig, reason, CancellationToken.None).ConfigureAwait(false);
+                    return reason;
+                }
+
+                message.Write(buffer.AsSpan(0, received.Count));
+                if (!received.EndOfMessage) continue;
+
+                session.MarkReceived();
+                var envelope = message.WrittenMemory.ToArray();
+                message.ResetWrittenCount();
+                var result = await processor.ProcessAsync(envelope, session, processToken).ConfigureAwait(false);
+                if (result.IsEnvelopeError)
+                {
+                    // Nothing in it can be answered (no key to reply to): tell the wallet why and end the session.
+                    var status = result.Error == InboundError.TooLarge ? WebSocketCloseStatus.MessageTooBig : WebSocketCloseStatus.InvalidPayloadData;
+                    var reason = $"{result.Error}: {result.Reason}";
+                    TransportLog.WebSocketClosing(logger, session.Id, status, reason);
+                    await session.CloseSocketAsync(status, reason, CancellationToken.None).ConfigureAwait(false);
+                    return reason;
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static async Task WatchIdleAsync(WebSocketTransportSession session, TimeSpan idleTimeout, TimeProvider time,
+        CancellationTokenSource lifetime, ILogger logger)
+    {
+        var token = lifetime.Token;
+        await Task.Yield();
+        while (!token.IsCancellationRequested)
+        {
+            var idleFor = time.GetUtcNow() - session.LastActivity;
+            if (idleFor >= idleTimeout)
+            {
+                TransportLog.WebSocketClosing(logger, session.Id, WebSocketCloseStatus.NormalClosure, "idle timeout");
+                await session.CloseSocketAsync(WebSocketCloseStatus.NormalClosure, "idle timeout", token).ConfigureAwait(false);
+                // The wallet answers the close frame; if it does not, abort the receive after a grace period.
+                lifetime.CancelAfter(TimeSpan.FromSeconds(5));
+                return;
+            }
+            await Task.Delay(idleTimeout - idleFor, time, token).ConfigureAwait(false);
+        }
+    }
+
+    private static bool IsAcceptedContentType(string? contentType)
+    {
+        if (string.IsNullOrWhiteSpace(contentType) || !MediaTypeHeaderValue.TryParse(contentType, out var parsed) || parsed.MediaType is null)
+            return false;
+        foreach (var accepted in DidcommMediaTypes.Accepted)
+            if (string.Equals(parsed.MediaType, accepted, StringComparison.OrdinalIgnoreCase)) return true;
+        return false;
+    }
+
+    private static async Task<byte[]?> ReadBodyAsync(Stream body, int max, CancellationToken cancellationToken)
+    {
+        var writer = new ArrayBufferWriter<byte>();
+        while (true)
+        {
+            var memory = writer.GetMemory(16 * 1024);
+            var read = await body.ReadAsync(memory, cancellationToken).ConfigureAwait(false);
+            if (read == 0) return writer.WrittenMemory.ToArray();
+            writer.Advance(read);
+            if (writer.WrittenCount > max) throw new PayloadTooLargeException();
+        }
+    }
+
+    private static IResult Reject(ILogger logger, int status, string reason)
+    {
+        TransportLog.HttpRejected(logger, status, reason);
+        return Results.Text(reason, "text/plain; charset=utf-8", statusCode: status);
+    }
+
+    private sealed class PayloadTooLargeException : Exception;
+}

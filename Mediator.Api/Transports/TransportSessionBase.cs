@@ -1,0 +1,108 @@
+using System.Collections.Concurrent;
+using Mediator.Didcomm.Messages;
+using Microsoft.Extensions.Logging;
+
+namespace Mediator.Api.Transports;
+
+/// <summary>What HTTP and WebSocket sessions share: identity, binding, return route, close callbacks.</summary>
+public abstract class TransportSessionBase : ITransportSession
+{
+    private static long s_next;
+    private readonly CancellationTokenSource _closed = new();
+    private readonly List<Func<ITransportSession, Task>> _onClosed = [];
+    private readonly Lock _gate = new();
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private long _lastActivityTicks;
+    private int _closing;
+
+    protected TransportSessionBase(TransportKind kind, TimeProvider time, ILogger logger)
+    {
+        Kind = kind;
+        _time = time;
+        _logger = logger;
+        Id = $"{(kind == TransportKind.Http ? "http" : "ws")}-{Interlocked.Increment(ref s_next)}-{Guid.NewGuid():N}"[..24];
+        OpenedAt = time.GetUtcNow();
+        _lastActivityTicks = OpenedAt.UtcTicks;
+    }
+
+    public string Id { get; }
+    public TransportKind Kind { get; }
+    public bool IsWebSocket => Kind == TransportKind.WebSocket;
+    public bool IsOpen => !_closed.IsCancellationRequested;
+    public abstract bool CanSend { get; }
+    public Guid? ConnectionId { get; private set; }
+    public ReturnRoute ReturnRoute { get; private set; }
+    public string? ReturnRouteThread { get; private set; }
+    public ConcurrentDictionary<string, object?> Items { get; } = new(StringComparer.Ordinal);
+    public CancellationToken Closed => _closed.Token;
+    public DateTimeOffset OpenedAt { get; }
+    public DateTimeOffset LastActivity => new(Interlocked.Read(ref _lastActivityTicks), TimeSpan.Zero);
+
+    public bool AcceptsReturnRoute(Guid connectionId, string? threadId) =>
+        IsOpen && CanSend && ConnectionId == connectionId && ReturnRoute switch
+        {
+            ReturnRoute.All => true,
+            ReturnRoute.Thread => threadId is not null && threadId == ReturnRouteThread,
+            _ => false,
+        };
+
+    public abstract ValueTask<bool> TrySendAsync(ReadOnlyMemory<byte> envelope, CancellationToken cancellationToken);
+
+    public void OnClosed(Func<ITransportSession, Task> callback)
+    {
+        ArgumentNullException.ThrowIfNull(callback);
+        lock (_gate)
+        {
+            if (_closing == 0)
+            {
+                _onClosed.Add(callback);
+                return;
+            }
+        }
+        _ = RunCallbackAsync(callback);
+    }
+
+    /// <summary>Set by the pipeline when a message on this session belongs to a connection.</summary>
+    internal void SetConnection(Guid connectionId) => ConnectionId = connectionId;
+
+    /// <summary>Set by the pipeline from each inbound message's <c>~transport</c> decorator.</summary>
+    internal void SetReturnRoute(ReturnRoute route, string? thread)
+    {
+        ReturnRoute = route;
+        ReturnRouteThread = thread;
+    }
+
+    protected void Touch() => Interlocked.Exchange(ref _lastActivityTicks, _time.GetUtcNow().UtcTicks);
+
+    /// <summary>Ends the session once: cancels <see cref="Closed"/> and runs the close callbacks.</summary>
+    internal async Task CloseAsync()
+    {
+        List<Func<ITransportSession, Task>> callbacks;
+        lock (_gate)
+        {
+            if (_closing != 0) return;
+            _closing = 1;
+            callbacks = [.. _onClosed];
+            _onClosed.Clear();
+        }
+
+        try { await _closed.CancelAsync().ConfigureAwait(false); }
+        catch (AggregateException e) { TransportLog.CloseCallbackFailed(_logger, e, Id); }
+        foreach (var callback in callbacks) await RunCallbackAsync(callback).ConfigureAwait(false);
+    }
+
+    private async Task RunCallbackAsync(Func<ITransportSession, Task> callback)
+    {
+        try
+        {
+            await callback(this).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            TransportLog.CloseCallbackFailed(_logger, e, Id);
+        }
+    }
+
+    public override string ToString() => $"{Id} ({Kind}, connection {ConnectionId?.ToString() ?? "unknown"})";
+}

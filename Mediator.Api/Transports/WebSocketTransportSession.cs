@@ -1,0 +1,94 @@
+using System.Net.WebSockets;
+using Microsoft.Extensions.Logging;
+
+namespace Mediator.Api.Transports;
+
+/// <summary>One accepted WebSocket. Sends are text frames (as Credo's own WebSocket transport writes), serialised.</summary>
+public sealed class WebSocketTransportSession : TransportSessionBase
+{
+    private readonly WebSocket _socket;
+    private readonly SemaphoreSlim _sendLock = new(1, 1);
+
+    public WebSocketTransportSession(WebSocket socket, TimeProvider time, ILogger logger)
+        : base(TransportKind.WebSocket, time, logger)
+    {
+        _socket = socket;
+    }
+
+    public override bool CanSend => IsOpen && _socket.State == WebSocketState.Open;
+
+    internal WebSocket Socket => _socket;
+
+    public override async ValueTask<bool> TrySendAsync(ReadOnlyMemory<byte> envelope, CancellationToken cancellationToken)
+    {
+        if (!CanSend) return false;
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, Closed);
+        try
+        {
+            await _sendLock.WaitAsync(linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+
+        try
+        {
+            if (_socket.State != WebSocketState.Open) return false;
+            await _socket.SendAsync(envelope, WebSocketMessageType.Text, endOfMessage: true, linked.Token).ConfigureAwait(false);
+            Touch();
+            return true;
+        }
+        catch (WebSocketException)
+        {
+            return false;
+        }
+        catch (ObjectDisposedException)
+        {
+            return false;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+    }
+
+    internal void MarkReceived() => Touch();
+
+    /// <summary>Closes with a status and reason (sends the close frame if the socket is still open).</summary>
+    internal async Task CloseSocketAsync(WebSocketCloseStatus status, string reason, CancellationToken cancellationToken)
+    {
+        // RFC 6455: the close reason is at most 123 bytes of UTF-8.
+        if (System.Text.Encoding.UTF8.GetByteCount(reason) > 123) reason = reason[..Math.Min(reason.Length, 100)] + "...";
+        while (System.Text.Encoding.UTF8.GetByteCount(reason) > 123) reason = reason[..^4] + "...";
+        try
+        {
+            if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+            {
+                await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+                        await _socket.CloseOutputAsync(status, reason, cancellationToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    _sendLock.Release();
+                }
+            }
+        }
+        catch (WebSocketException)
+        {
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+}
