@@ -1,0 +1,165 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using Mediator.Api.Routing;
+using Mediator.Didcomm.Messages;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Pickup.Core;
+
+namespace Mediator.Api.MessagePickup;
+
+/// <summary>Sends one message to the wallet on the WebSocket a live session belongs to; throws when the socket is gone.</summary>
+public delegate Task LiveDeliverySend(MessageBuilder message, CancellationToken cancellationToken);
+
+/// <summary>
+/// Pickup 2.0 live mode on this replica. A live session is a wallet's WebSocket after <c>live-delivery-change</c>
+/// <c>true</c>; it is registered in Pickup.Core, so a forward arriving at any replica wakes this one (Pickup.Core calls
+/// <see cref="MessagesAvailableAsync"/>: same-replica add, NOTIFY, sweep, expired or released lease). Each session has one
+/// send loop that takes (leases) the connection's available messages and pushes them as <c>delivery</c> messages until
+/// none is left. A pushed message stays leased until <c>messages-received</c> removes it; if the wallet never
+/// acknowledges it, the lease expires and it is pushed again; when the socket closes or a send fails the session is
+/// removed and its leases are released at once, so a reconnecting wallet gets them again (no loss on a half-open socket).
+/// </summary>
+public sealed class LiveDeliveryService(
+    ILiveSessionRegistry registry,
+    IMessagePickupRepository queue,
+    RoutingMetrics metrics,
+    IOptions<MessagePickupOptions> options,
+    ILogger<LiveDeliveryService> logger) : IMessageDeliveryHandler, IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<string, LiveSession> _sessions = new(StringComparer.Ordinal);
+
+    /// <summary>Live sessions held by this replica now.</summary>
+    public int Count => _sessions.Count;
+
+    /// <summary>Whether <paramref name="sessionId"/> is a live session on this replica.</summary>
+    public bool IsLive(string? sessionId) => sessionId is not null && _sessions.ContainsKey(sessionId);
+
+    /// <summary>Starts (or keeps) live delivery for the connection on this socket session and pushes what is queued.</summary>
+    public async Task StartAsync(Guid connectionId, string sessionId, LiveDeliverySend send, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(sessionId);
+        ArgumentNullException.ThrowIfNull(send);
+        if (_sessions.TryGetValue(sessionId, out var existing) && existing.ConnectionId == connectionId)
+        {
+            existing.Signal();
+            return;
+        }
+        if (existing is not null) await StopAsync(sessionId, cancellationToken).ConfigureAwait(false);
+
+        var session = new LiveSession(connectionId, sessionId, send);
+        _sessions[sessionId] = session;
+        session.Loop = Task.Run(() => RunAsync(session), CancellationToken.None);
+        try
+        {
+            // Registered after the local session exists: Pickup.Core wakes it at once if messages are waiting.
+            await registry.RegisterSessionAsync(connectionId.ToString(), sessionId, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await StopAsync(sessionId, CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+        session.Signal();
+        MessagePickupLog.LiveStarted(logger, connectionId, sessionId);
+    }
+
+    /// <summary>Ends live delivery on this session (live-delivery-change false, or the socket closed). Unacknowledged
+    /// messages leased to it become deliverable again at once. Unknown sessions are ignored.</summary>
+    public async Task StopAsync(string sessionId, CancellationToken cancellationToken)
+    {
+        if (!_sessions.TryRemove(sessionId, out var session)) return;
+        await session.Cancellation.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await registry.RemoveSessionAsync(sessionId, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            MessagePickupLog.LiveStopped(logger, session.ConnectionId, sessionId);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task MessagesAvailableAsync(string connectionId, string sessionId, IReadOnlyList<Guid> hintedIds, CancellationToken cancellationToken)
+    {
+        if (_sessions.TryGetValue(sessionId, out var session))
+        {
+            session.Signal();
+            return Task.CompletedTask;
+        }
+        // Pickup.Core holds a session this service does not (it ended while the wake-up was under way): drop it there too
+        // so that new messages go to the notifier instead of waiting for a socket that is gone.
+        return registry.RemoveSessionAsync(sessionId, cancellationToken);
+    }
+
+    private async Task RunAsync(LiveSession session)
+    {
+        var token = session.Cancellation.Token;
+        try
+        {
+            while (await session.Wake.Reader.WaitToReadAsync(token).ConfigureAwait(false))
+            {
+                session.Wake.Reader.TryRead(out _);
+                while (!token.IsCancellationRequested)
+                {
+                    var taken = await queue.TakeFromQueueAsync(new TakeFromQueueRequest(
+                        session.ConnectionId.ToString(), options.Value.LiveBatchSize, SessionId: session.SessionId), token).ConfigureAwait(false);
+                    if (taken.Count == 0) break;
+                    var delivery = new MessageBuilder(MessagePickupMessages.Delivery)
+                        .With("~attach", MessagePickupService.DeliveryAttachments(taken));
+                    try
+                    {
+                        await session.Send(delivery, token).ConfigureAwait(false);
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException || !token.IsCancellationRequested)
+                    {
+                        // The socket is gone: release the leases now instead of waiting for them to expire.
+                        MessagePickupLog.LiveSendFailed(logger, e, session.ConnectionId, session.SessionId);
+                        await StopAsync(session.SessionId, CancellationToken.None).ConfigureAwait(false);
+                        return;
+                    }
+                    metrics.Delivered(taken.Count, "live");
+                    MessagePickupLog.Delivered(logger, session.ConnectionId, taken.Count, "live");
+                }
+            }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+        }
+        catch (Exception e)
+        {
+            // A database failure: the session stays registered; the next wake-up (sweep, new message) retries.
+            MessagePickupLog.LiveLoopFailed(logger, e, session.ConnectionId, session.SessionId);
+            if (_sessions.TryGetValue(session.SessionId, out var current) && ReferenceEquals(current, session))
+            {
+                session.Loop = Task.Run(() => RunAsync(session), CancellationToken.None);
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var session in _sessions.Values)
+        {
+            await session.Cancellation.CancelAsync().ConfigureAwait(false);
+        }
+        _sessions.Clear();
+    }
+
+    private sealed class LiveSession(Guid connectionId, string sessionId, LiveDeliverySend send)
+    {
+        public Guid ConnectionId { get; } = connectionId;
+        public string SessionId { get; } = sessionId;
+        public LiveDeliverySend Send { get; } = send;
+        public CancellationTokenSource Cancellation { get; } = new();
+        public Channel<bool> Wake { get; } = Channel.CreateBounded<bool>(new BoundedChannelOptions(1)
+        {
+            FullMode = BoundedChannelFullMode.DropWrite,
+            SingleReader = true,
+        });
+        public Task? Loop { get; set; }
+
+        public void Signal() => Wake.Writer.TryWrite(true);
+    }
+}

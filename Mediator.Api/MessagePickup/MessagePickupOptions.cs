@@ -1,0 +1,18 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Mediator.Api.MessagePickup;
+
+/// <summary>Message pickup options, bound from <c>Mediator:MessagePickup</c>.</summary>
+public sealed class MessagePickupOptions
+{
+    public const string SectionName = "Mediator:MessagePickup";
+
+    /// <summary>Messages per <c>delivery</c> pushed in live mode (Credo's own mediator pushes up to 10).</summary>
+    [Range(1, 1000)]
+    public int LiveBatchSize { get; set; } = 10;
+
+    /// <summary>Largest <c>batch_size</c> / <c>limit</c> honoured (larger requests are clamped; Pickup.Core's
+    /// <c>MaxTakeLimit</c> bounds it too).</summary>
+    [Range(1, 10_000)]
+    public int MaxBatchSize { get; set; } = 100;
+}

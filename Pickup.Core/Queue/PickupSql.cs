@@ -1,0 +1,319 @@
+using Pickup.Core.Schema;
+
+namespace Pickup.Core;
+
+/// <summary>
+/// Every SQL statement of Pickup.Core, as parameterised constants. <c>{schema}</c> is replaced once, at start, by the
+/// quoted, validated schema name (an identifier, not a value); every value is a positional parameter.
+/// </summary>
+internal sealed class PickupSql
+{
+    /// <summary>A message a take may return: pending, or leased with an expired lease; under the delivery maximum
+    /// ($max) and younger than the time to live ($ttl).</summary>
+    private const string Available = """
+        ({p}state = 'pending' OR ({p}state = 'leased' AND {p}lease_expires_at <= now()))
+        AND {p}delivery_count < {max} AND {p}received_at > now() - {ttl}::interval
+        """;
+
+    // $1 connection, $2 recipient key or null, $3 max deliveries, $4 ttl
+    private const string CountTemplate = """
+        SELECT count(*)::integer FROM {schema}.messages
+        WHERE connection_id = $1 AND ($2::text IS NULL OR $2 = ANY (recipient_keys))
+          AND {available}
+        """;
+
+    // $1 connection, $2 key, $3 max deliveries, $4 ttl, $5 limit
+    private const string CandidatesTemplate = """
+        WITH candidates AS (
+            SELECT id FROM {schema}.messages
+            WHERE connection_id = $1 AND ($2::text IS NULL OR $2 = ANY (recipient_keys))
+              AND {available}
+            ORDER BY seq
+            LIMIT $5
+            FOR UPDATE SKIP LOCKED
+        )
+        """;
+
+    // + $6 lease instance, $7 lease session, $8 lease duration
+    private const string TakeLeaseTemplate = """
+        {candidates}
+        UPDATE {schema}.messages AS m
+        SET state = 'leased', lease_instance = $6, lease_session = $7, lease_expires_at = now() + $8::interval,
+            delivery_count = m.delivery_count + 1
+        FROM candidates AS c
+        WHERE m.id = c.id
+        RETURNING m.id, m.seq, m.envelope, m.received_at, m.delivery_count, m.trace_parent
+        """;
+
+    private const string TakeDeleteTemplate = """
+        {candidates}
+        DELETE FROM {schema}.messages AS m
+        USING candidates AS c
+        WHERE m.id = c.id
+        RETURNING m.id, m.seq, m.envelope, m.received_at, m.delivery_count + 1, m.trace_parent
+        """;
+
+    // $1 id, $2 connection, $3 recipient keys, $4 envelope, $5 envelope size, $6 trace parent, $7 max messages,
+    // $8 max bytes, $9 instance timeout. One statement (one round trip): quota check, insert, live-session lookup and
+    // the outbox row when no live session exists. Repeatable per message in an NpgsqlBatch.
+    private const string AddTemplate = """
+        WITH usage AS (
+            SELECT count(*) AS message_count, coalesce(sum(envelope_size), 0)::bigint AS byte_count
+            FROM {schema}.messages WHERE connection_id = $2
+        ), inserted AS (
+            INSERT INTO {schema}.messages (id, connection_id, recipient_keys, envelope, envelope_size, trace_parent)
+            SELECT $1, $2, $3, $4, $5, $6 FROM usage
+            WHERE usage.message_count < $7 AND usage.byte_count + $5 <= $8
+            RETURNING id, received_at
+        ), sessions AS (
+            SELECT s.instance_id, s.session_id
+            FROM {schema}.live_sessions AS s
+            JOIN {schema}.instances AS i ON i.instance_id = s.instance_id
+            WHERE s.connection_id = $2 AND i.last_heartbeat > now() - $9::interval
+        ), outbox AS (
+            INSERT INTO {schema}.outbox (message_id, connection_id, trace_parent)
+            SELECT inserted.id, $2, $6 FROM inserted WHERE NOT EXISTS (SELECT 1 FROM sessions)
+            RETURNING id
+        )
+        SELECT (SELECT received_at FROM inserted), usage.message_count, usage.byte_count,
+               ARRAY(SELECT instance_id FROM sessions), EXISTS (SELECT 1 FROM outbox)
+        FROM usage
+        """;
+
+    // $1 connection, $2 ids
+    private const string RemoveTemplate = "DELETE FROM {schema}.messages WHERE connection_id = $1 AND id = ANY ($2)";
+
+    // $1 session, $2 connection, $3 instance
+    private const string RegisterSessionTemplate = """
+        INSERT INTO {schema}.live_sessions (session_id, connection_id, instance_id) VALUES ($1, $2, $3)
+        ON CONFLICT (session_id) DO UPDATE
+        SET connection_id = excluded.connection_id, instance_id = excluded.instance_id, created_at = now()
+        """;
+
+    // $1 session, $2 instance
+    private const string RemoveSessionTemplate =
+        "DELETE FROM {schema}.live_sessions WHERE session_id = $1 AND instance_id = $2";
+
+    /// <summary>Back to pending, or to dead letter once the delivery maximum ({max}) is reached.</summary>
+    private const string ReleaseSet = """
+        SET state = CASE WHEN m.delivery_count >= {max} THEN 'dead_letter' ELSE 'pending' END,
+            dead_lettered_at = CASE WHEN m.delivery_count >= {max} THEN now() END,
+            lease_instance = NULL, lease_session = NULL, lease_expires_at = NULL
+        """;
+
+    // $1 session, $2 connection, $3 instance, $4 max deliveries
+    private const string ReleaseSessionLeasesTemplate = """
+        UPDATE {schema}.messages AS m
+        {release}
+        WHERE m.connection_id = $2 AND m.state = 'leased' AND m.lease_session = $1 AND m.lease_instance = $3
+        RETURNING m.id, m.connection_id, m.state = 'dead_letter'
+        """;
+
+    // $1 instance, $2 max deliveries
+    private const string ReleaseInstanceLeasesTemplate = """
+        UPDATE {schema}.messages AS m
+        {release}
+        WHERE m.state = 'leased' AND m.lease_instance = $1
+        RETURNING m.id, m.connection_id, m.state = 'dead_letter'
+        """;
+
+    // $1 instance, $2 channel
+    private const string UpsertInstanceTemplate = """
+        INSERT INTO {schema}.instances (instance_id, channel) VALUES ($1, $2)
+        ON CONFLICT (instance_id) DO UPDATE SET channel = excluded.channel, last_heartbeat = now()
+        """;
+
+    // $1 instance
+    private const string HeartbeatTemplate = "UPDATE {schema}.instances SET last_heartbeat = now() WHERE instance_id = $1";
+
+    // $1 instance
+    private const string DeleteInstanceTemplate = "DELETE FROM {schema}.instances WHERE instance_id = $1";
+
+    // $1 instance timeout, $2 this instance, $3 max deliveries. Sessions go with their instance (ON DELETE CASCADE).
+    private const string ReapTemplate = """
+        WITH dead AS (
+            DELETE FROM {schema}.instances
+            WHERE last_heartbeat < now() - $1::interval AND instance_id <> $2
+            RETURNING instance_id
+        ), released AS (
+            UPDATE {schema}.messages AS m
+            SET state = CASE WHEN m.delivery_count >= $3 THEN 'dead_letter' ELSE 'pending' END,
+                dead_lettered_at = CASE WHEN m.delivery_count >= $3 THEN now() END,
+                lease_instance = NULL, lease_session = NULL, lease_expires_at = NULL
+            FROM dead
+            WHERE m.state = 'leased' AND m.lease_instance = dead.instance_id
+            RETURNING m.id, m.connection_id, m.state = 'dead_letter' AS dead_lettered
+        ), lost AS (
+            SELECT DISTINCT s.connection_id FROM {schema}.live_sessions AS s JOIN dead ON dead.instance_id = s.instance_id
+        )
+        SELECT ARRAY(SELECT instance_id FROM dead), ARRAY(SELECT id FROM released),
+               ARRAY(SELECT connection_id FROM released), ARRAY(SELECT dead_lettered FROM released),
+               ARRAY(SELECT connection_id FROM lost)
+        """;
+
+    // $1 connections, $2 ids or null (all), $3 instance timeout, $4 max deliveries. Messages of connections that have
+    // no live session (any more) and no outbox row yet get one: a wake-up that found no session, sessions lost with
+    // a dead or stopped instance, a session that ended with messages still queued.
+    private const string QueueOrphansTemplate = """
+        INSERT INTO {schema}.outbox (message_id, connection_id, trace_parent)
+        SELECT m.id, m.connection_id, m.trace_parent
+        FROM {schema}.messages AS m
+        WHERE m.connection_id = ANY ($1) AND ($2::uuid[] IS NULL OR m.id = ANY ($2))
+          AND m.state = 'pending' AND m.delivery_count < $4
+          AND NOT EXISTS (
+              SELECT 1 FROM {schema}.live_sessions AS s
+              JOIN {schema}.instances AS i ON i.instance_id = s.instance_id
+              WHERE s.connection_id = m.connection_id AND i.last_heartbeat > now() - $3::interval)
+          AND NOT EXISTS (SELECT 1 FROM {schema}.outbox AS o WHERE o.message_id = m.id)
+        """;
+
+    // $1 ttl: outbox rows older than the messages' time to live are of no use to anyone.
+    private const string PurgeOutboxTemplate = "DELETE FROM {schema}.outbox WHERE created_at <= now() - $1::interval";
+
+    // $1 max deliveries, $2 batch size
+    private const string ExpireLeasesTemplate = """
+        WITH expired AS (
+            SELECT id FROM {schema}.messages
+            WHERE state = 'leased' AND lease_expires_at <= now()
+            ORDER BY lease_expires_at
+            LIMIT $2
+            FOR UPDATE SKIP LOCKED
+        )
+        UPDATE {schema}.messages AS m
+        SET state = CASE WHEN m.delivery_count >= $1 THEN 'dead_letter' ELSE 'pending' END,
+            dead_lettered_at = CASE WHEN m.delivery_count >= $1 THEN now() END,
+            lease_instance = NULL, lease_session = NULL, lease_expires_at = NULL
+        FROM expired
+        WHERE m.id = expired.id
+        RETURNING m.id, m.connection_id, m.state = 'dead_letter'
+        """;
+
+    // $1 ttl, $2 batch size
+    private const string PurgeTemplate = """
+        WITH doomed AS (
+            SELECT id FROM {schema}.messages
+            WHERE received_at <= now() - $1::interval
+            ORDER BY received_at
+            LIMIT $2
+            FOR UPDATE SKIP LOCKED
+        )
+        DELETE FROM {schema}.messages AS m USING doomed WHERE m.id = doomed.id
+        """;
+
+    // $1 connections, $2 instance timeout: live sessions (on live instances) of these connections.
+    private const string SessionsOfTemplate = """
+        SELECT s.connection_id, s.session_id, s.instance_id
+        FROM {schema}.live_sessions AS s
+        JOIN {schema}.instances AS i ON i.instance_id = s.instance_id
+        WHERE s.connection_id = ANY ($1) AND i.last_heartbeat > now() - $2::interval
+        """;
+
+    // $1 connections, $2 max deliveries, $3 ttl: which of these connections have available messages.
+    private const string SweepTemplate = """
+        SELECT c.connection_id FROM unnest($1::text[]) AS c (connection_id)
+        WHERE EXISTS (
+            SELECT 1 FROM {schema}.messages AS m
+            WHERE m.connection_id = c.connection_id AND {available_m}
+        )
+        """;
+
+    private const string GaugesTemplate = """
+        SELECT count(*) FILTER (WHERE state <> 'dead_letter'),
+               count(*) FILTER (WHERE state = 'dead_letter'),
+               coalesce(extract(epoch FROM now() - min(received_at) FILTER (WHERE state <> 'dead_letter')), 0)::float8
+        FROM {schema}.messages
+        """;
+
+    // $1 connection or null, $2 limit
+    private const string ListDeadLettersTemplate = """
+        SELECT id, connection_id, recipient_keys, received_at, dead_lettered_at, delivery_count, envelope_size, trace_parent
+        FROM {schema}.messages
+        WHERE state = 'dead_letter' AND ($1::text IS NULL OR connection_id = $1)
+        ORDER BY dead_lettered_at, seq
+        LIMIT $2
+        """;
+
+    // $1 ids
+    private const string ReplayDeadLettersTemplate = """
+        UPDATE {schema}.messages
+        SET state = 'pending', delivery_count = 0, dead_lettered_at = NULL
+        WHERE state = 'dead_letter' AND id = ANY ($1)
+        RETURNING id, connection_id
+        """;
+
+    // $1 ids
+    private const string DeleteDeadLettersTemplate =
+        "DELETE FROM {schema}.messages WHERE state = 'dead_letter' AND id = ANY ($1)";
+
+    public const string Notify = "SELECT pg_notify($1, $2)";
+
+    public const string TryMaintenanceLock = "SELECT pg_try_advisory_xact_lock($1)";
+
+    public const string Ping = "SELECT 1";
+
+    public PickupSql(string schema)
+    {
+        var quoted = DatabaseBootstrapper.QuoteIdentifier(schema);
+        var available = Available.Replace("{p}", "", StringComparison.Ordinal)
+            .Replace("{max}", "$3", StringComparison.Ordinal).Replace("{ttl}", "$4", StringComparison.Ordinal);
+        var availableM = Available.Replace("{p}", "m.", StringComparison.Ordinal)
+            .Replace("{max}", "$2", StringComparison.Ordinal).Replace("{ttl}", "$3", StringComparison.Ordinal);
+        string F(string template) => template
+            .Replace("{candidates}", CandidatesTemplate, StringComparison.Ordinal)
+            .Replace("{release}", ReleaseSet.Replace("{max}", template == ReleaseSessionLeasesTemplate ? "$4" : "$2", StringComparison.Ordinal), StringComparison.Ordinal)
+            .Replace("{available_m}", availableM, StringComparison.Ordinal)
+            .Replace("{available}", available, StringComparison.Ordinal)
+            .Replace("{schema}", quoted, StringComparison.Ordinal);
+
+        Count = F(CountTemplate);
+        TakeLease = F(TakeLeaseTemplate);
+        TakeDelete = F(TakeDeleteTemplate);
+        Add = F(AddTemplate);
+        Remove = F(RemoveTemplate);
+        RegisterSession = F(RegisterSessionTemplate);
+        RemoveSession = F(RemoveSessionTemplate);
+        ReleaseSessionLeases = F(ReleaseSessionLeasesTemplate);
+        ReleaseInstanceLeases = F(ReleaseInstanceLeasesTemplate);
+        UpsertInstance = F(UpsertInstanceTemplate);
+        Heartbeat = F(HeartbeatTemplate);
+        DeleteInstance = F(DeleteInstanceTemplate);
+        Reap = F(ReapTemplate);
+        ExpireLeases = F(ExpireLeasesTemplate);
+        Purge = F(PurgeTemplate);
+        SessionsOf = F(SessionsOfTemplate);
+        Sweep = F(SweepTemplate);
+        Gauges = F(GaugesTemplate);
+        ListDeadLetters = F(ListDeadLettersTemplate);
+        ReplayDeadLetters = F(ReplayDeadLettersTemplate);
+        DeleteDeadLetters = F(DeleteDeadLettersTemplate);
+        QueueOrphans = F(QueueOrphansTemplate);
+        PurgeOutbox = F(PurgeOutboxTemplate);
+    }
+
+    public string Count { get; }
+    public string TakeLease { get; }
+    public string TakeDelete { get; }
+    public string Add { get; }
+    public string Remove { get; }
+    public string RegisterSession { get; }
+    public string RemoveSession { get; }
+    public string ReleaseSessionLeases { get; }
+    public string ReleaseInstanceLeases { get; }
+    public string UpsertInstance { get; }
+    public string Heartbeat { get; }
+    public string DeleteInstance { get; }
+    public string Reap { get; }
+    public string ExpireLeases { get; }
+    public string Purge { get; }
+    public string SessionsOf { get; }
+    public string Sweep { get; }
+    public string Gauges { get; }
+    public string ListDeadLetters { get; }
+    public string ReplayDeadLetters { get; }
+    public string DeleteDeadLetters { get; }
+    public string QueueOrphans { get; }
+    public string PurgeOutbox { get; }
+
+    /// <summary><c>LISTEN</c> for a channel name produced by <see cref="Notifications.Channels"/> (validated identifier).</summary>
+    public static string Listen(string channel) => "LISTEN " + DatabaseBootstrapper.QuoteIdentifier(channel);
+}
