@@ -41,6 +41,7 @@ public static class PickupCoreExtensions
         services.TryAddSingleton<WakeUpPublisher>();
         services.TryAddSingleton<InstanceListener>();
         services.TryAddSingleton<InstanceMaintenance>();
+        services.TryAddSingleton<IPickupInstanceStatus, PickupInstanceStatus>();
         services.TryAddSingleton(sp => new PostgresMessagePickupRepository(
             sp.GetRequiredService<PickupRuntime>(),
             sp.GetRequiredService<WakeUpPublisher>(),

@@ -35,9 +35,9 @@ internal sealed class PickupCoreHostedService(
         runtime.Metrics.GaugeSource = maintenance.ComputeGaugesAsync;
 
         var stop = _stopping.Token;
-        _loops.Add(Task.Run(() => dispatcher.RunAsync(stop), CancellationToken.None));
-        _loops.Add(Task.Run(() => publisher.RunAsync(stop), CancellationToken.None));
-        _loops.Add(Task.Run(() => listener.RunAsync(stop), CancellationToken.None));
+        _loops.Add(Supervised("delivery dispatcher", dispatcher.RunAsync, stop));
+        _loops.Add(Supervised("wake-up publisher", publisher.RunAsync, stop));
+        _loops.Add(Supervised("listener", listener.RunAsync, stop));
         _loops.Add(Periodic("heartbeat", runtime.Options.HeartbeatInterval, maintenance.HeartbeatAsync, stop));
         _loops.Add(Periodic("maintenance", runtime.Options.MaintenanceInterval, async ct => await maintenance.RunOnceAsync(ct), stop));
         _loops.Add(Periodic("sweep", runtime.Options.SweepInterval, async ct => await sweeper.SweepAsync(null, ct), stop));
@@ -70,6 +70,26 @@ internal sealed class PickupCoreHostedService(
         }
         _stopping.Dispose();
     }
+
+    /// <summary>Runs a long-lived loop; if it ever fails, logs the error and restarts it with backoff.</summary>
+    private Task Supervised(string name, Func<CancellationToken, Task> loop, CancellationToken stop) =>
+        Task.Run(async () =>
+        {
+            var delay = runtime.Options.ListenerReconnectDelay;
+            while (!stop.IsCancellationRequested)
+            {
+                try
+                {
+                    await loop(stop);
+                }
+                catch (Exception e) when (!stop.IsCancellationRequested)
+                {
+                    PickupLog.LoopFailed(logger, e, name, delay);
+                    await Task.Delay(delay, runtime.Time, stop);
+                    delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, runtime.Options.ListenerMaxReconnectDelay.Ticks));
+                }
+            }
+        }, CancellationToken.None);
 
     private Task Periodic(string name, TimeSpan interval, Func<CancellationToken, Task> work, CancellationToken stop) =>
         Task.Run(async () =>

@@ -22,6 +22,12 @@ internal sealed class InstanceMaintenance(PickupRuntime runtime, WakeUpPublisher
     /// <summary>Key of the advisory lock that elects the maintenance runner (per schema).</summary>
     private readonly long _lockKey = SchemaMigrator.LockKey("pickup-maintenance:" + runtime.Options.Schema);
     private DateTimeOffset _lastPurge = DateTimeOffset.MinValue;
+    private long _lastHeartbeatTicks;
+
+    /// <summary>When the heartbeat (or registration) last succeeded.</summary>
+    public DateTimeOffset? LastHeartbeat => Interlocked.Read(ref _lastHeartbeatTicks) is var t and > 0 ? new DateTimeOffset(t, TimeSpan.Zero) : null;
+
+    private void Beat() => Interlocked.Exchange(ref _lastHeartbeatTicks, runtime.Time.GetUtcNow().UtcTicks);
 
     public async Task RegisterAsync(CancellationToken cancellationToken)
     {
@@ -29,6 +35,7 @@ internal sealed class InstanceMaintenance(PickupRuntime runtime, WakeUpPublisher
         command.Parameters.Add(PickupRuntime.P(runtime.InstanceId));
         command.Parameters.Add(PickupRuntime.P(runtime.Channel));
         await command.ExecuteNonQueryAsync(cancellationToken);
+        Beat();
     }
 
     /// <summary>Writes the heartbeat; when this instance had been reaped, registers it and its sessions again.</summary>
@@ -37,7 +44,11 @@ internal sealed class InstanceMaintenance(PickupRuntime runtime, WakeUpPublisher
         await using (var command = runtime.DataSource.CreateCommand(runtime.Sql.Heartbeat))
         {
             command.Parameters.Add(PickupRuntime.P(runtime.InstanceId));
-            if (await command.ExecuteNonQueryAsync(cancellationToken) == 1) return;
+            if (await command.ExecuteNonQueryAsync(cancellationToken) == 1)
+            {
+                Beat();
+                return;
+            }
         }
         await RegisterAsync(cancellationToken);
         var sessions = runtime.Sessions.All();

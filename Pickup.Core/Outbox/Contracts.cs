@@ -3,7 +3,7 @@ namespace Pickup.Core;
 /// <summary>
 /// In-process "message queued for an offline wallet" event, raised on the adding instance after the commit when no live
 /// session existed (the same moment an outbox row was written). Durable delivery of the event is the outbox's job
-/// (see <see cref="Outbox.OutboxContract"/>); this is for in-process listeners. Exceptions are logged, not thrown.
+/// (see <see cref="Pickup.Core.Outbox.OutboxContract"/>); this is for in-process listeners. Exceptions are logged, not thrown.
 /// </summary>
 public interface IMessageQueuedObserver
 {

@@ -165,6 +165,7 @@ internal sealed class PickupSql
               JOIN {schema}.instances AS i ON i.instance_id = s.instance_id
               WHERE s.connection_id = m.connection_id AND i.last_heartbeat > now() - $3::interval)
           AND NOT EXISTS (SELECT 1 FROM {schema}.outbox AS o WHERE o.message_id = m.id)
+        ON CONFLICT (message_id) DO NOTHING
         """;
 
     // $1 ttl: outbox rows older than the messages' time to live are of no use to anyone.

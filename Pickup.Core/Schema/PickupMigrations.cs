@@ -74,7 +74,8 @@ public static class PickupMigrations
         );
         CREATE INDEX outbox_due_idx ON {schema}.outbox (next_attempt_at, id) WHERE state = 'pending';
         CREATE INDEX outbox_connection_idx ON {schema}.outbox (connection_id) WHERE state = 'pending';
-        CREATE INDEX outbox_message_idx ON {schema}.outbox (message_id);
+        -- One queued event per message, however many paths find it orphaned.
+        CREATE UNIQUE INDEX outbox_message_idx ON {schema}.outbox (message_id);
         """;
 
     /// <summary>The migrations for tables in <paramref name="schema"/> (already validated as an identifier).</summary>

@@ -51,6 +51,12 @@ public class MetricsTests
         // The add's trace context travels with the row.
         var addSpan = spans.First(s => s.OperationName == "pickup add" && (Guid?)s.GetTagItem("pickup.message_id") == a.Id);
         Assert.Equal(addSpan.Id, taken.Single(m => m.Id == a.Id).TraceParent);
+        using (var delivery = PickupTelemetry.StartDelivery(taken.Single(m => m.Id == a.Id), "socket"))
+        {
+            Assert.NotNull(delivery);
+            Assert.Equal(addSpan.TraceId, delivery.TraceId);
+            Assert.Equal(addSpan.SpanId, delivery.ParentSpanId);
+        }
 
         await Eventually.TrueAsync(() =>
         {

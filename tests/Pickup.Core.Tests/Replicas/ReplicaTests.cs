@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Pickup.Core.Notifications;
 using Pickup.Core.Tests.Support;
@@ -54,6 +55,9 @@ public class ReplicaTests
         var database = await PickupTestHost.NewDatabaseAsync();
         await using var host = await PickupTestHost.StartAsync(database);
         await host.Sessions.RegisterSessionAsync("wallet", "socket");
+        var status = host.Services.GetRequiredService<IPickupInstanceStatus>();
+        Assert.True(status.IsHealthy, status.Describe());
+        Assert.Equal(1, status.LiveSessions);
         var firstBackend = host.Listener.BackendPid;
         var connects = host.Listener.ConnectCount;
         Assert.NotEqual(0, firstBackend);
@@ -76,6 +80,7 @@ public class ReplicaTests
 
         await host.Deliveries.WaitForAsync(w => w.ConnectionId == "wallet", "the sweep after reconnect to wake the session", since: mark);
         Assert.True(host.Listener.ConnectCount > connects);
+        Assert.True(status.ListenerConnected, status.Describe());
         Assert.NotEqual(firstBackend, host.Listener.BackendPid);
         var taken = Assert.Single(await host.Queue.TakeFromQueueAsync(new TakeFromQueueRequest("wallet")));
         Assert.Equal(orphan, taken.Id);
