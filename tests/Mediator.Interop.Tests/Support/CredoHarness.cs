@@ -139,6 +139,7 @@ public static class CredoHarness
             }
         });
         var timedOut = false;
+        int? exitCode;
         await using (child.ConfigureAwait(false))
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -153,6 +154,7 @@ public static class CredoHarness
                 log.Add("test", $"scenario did not finish within {options.Timeout.TotalSeconds:F0} s: stopping it");
             }
             await child.StopAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+            exitCode = child.ExitCode;
         }
         lock (gate)
         {
@@ -161,7 +163,7 @@ public static class CredoHarness
                 CommandLine = "node " + string.Join(' ', arguments),
                 Events = [.. events],
                 NonJsonLines = [.. nonJson],
-                ExitCode = timedOut ? null : child.ExitCode,
+                ExitCode = timedOut ? null : exitCode,
                 TimedOut = timedOut,
                 Duration = stopwatch.Elapsed,
                 Log = log,

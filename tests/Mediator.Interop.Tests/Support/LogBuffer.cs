@@ -57,11 +57,15 @@ public sealed class LogBuffer : IDisposable
         lock (_gate) return _lines.Skip(Math.Max(0, mark - _dropped)).ToList();
     }
 
-    public IReadOnlyList<string> Tail(int count, int sinceMark = 0)
+    /// <summary>The last lines since the mark, each cut to <paramref name="maxLineLength"/> characters.</summary>
+    public IReadOnlyList<string> Tail(int count, int sinceMark = 0, int maxLineLength = 800)
     {
         var lines = Since(sinceMark);
-        return lines.Skip(Math.Max(0, lines.Count - count)).ToList();
+        return lines.Skip(Math.Max(0, lines.Count - count)).Select(l => Cut(l, maxLineLength)).ToList();
     }
+
+    public static string Cut(string line, int maxLength) =>
+        line.Length <= maxLength ? line : $"{line[..maxLength]}… ({line.Length} chars)";
 
     public void Dispose()
     {

@@ -66,6 +66,8 @@ public sealed class MediatorReplica : IAsyncDisposable
         ["Logging__LogLevel__Default"] = "Information",
         ["Logging__LogLevel__Microsoft.AspNetCore"] = "Warning",
         ["Logging__LogLevel__Microsoft.AspNetCore.Hosting.Diagnostics"] = "Information",
+        // Npgsql logs every command at Information: too much for a 400-message scenario (set it back for an investigation).
+        ["Logging__LogLevel__Npgsql"] = Environment.GetEnvironmentVariable("PICKUP_INTEROP_NPGSQL_LOGLEVEL") ?? "Warning",
         ["ASPNETCORE_ENVIRONMENT"] = "Production",
         // Nothing inherited from the test host's environment may redirect the replica.
         ["ASPNETCORE_URLS"] = null,

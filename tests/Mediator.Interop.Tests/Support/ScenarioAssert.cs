@@ -23,7 +23,7 @@ public static class ScenarioAssert
             $"exit code {run.ExitCode?.ToString(CultureInfo.InvariantCulture) ?? "none (timed out)"}, {run.Duration.TotalSeconds:F1} s wall time");
         foreach (var phase in run.Phases) text.AppendLine("phase " + Shorten(phase));
         if (run.Summary is { } summary) text.AppendLine("summary " + summary.GetRawText());
-        foreach (var error in run.Errors) text.AppendLine("error " + error.GetRawText());
+        foreach (var error in run.Errors) text.AppendLine("error " + LogBuffer.Cut(error.GetRawText(), 1500));
         foreach (var exit in run.OfType("child-exit")) text.AppendLine("child-exit " + exit.GetRawText());
         return text.ToString();
     }
@@ -51,7 +51,7 @@ public static class ScenarioAssert
             var warnings = replica.ProblemsSince(mark);
             message.AppendLine(CultureInfo.InvariantCulture,
                 $"--- mediator {replica.Name}: {warnings.Count} warning/error lines during the scenario (first 30) ---");
-            foreach (var line in warnings.Take(30)) message.AppendLine(line);
+            foreach (var line in warnings.Take(30)) message.AppendLine(LogBuffer.Cut(line, 800));
             message.AppendLine(replica.LogTail(40, mark));
             if (replica.HasExited) message.AppendLine(CultureInfo.InvariantCulture, $"!!! mediator {replica.Name} has EXITED");
         }
