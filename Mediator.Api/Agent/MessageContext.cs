@@ -100,13 +100,13 @@ public sealed class MessageContext
     /// <summary>
     /// Sends <paramref name="reply"/> to the sender: on the inbound session when this message asked for a return route
     /// (all, or thread matching the reply's thread) and the session can carry it; otherwise through
-    /// <see cref="IOutboundMessageSender"/> to the connection (its sessions, its endpoint, or the queue); with no
-    /// connection, on the inbound session to the sender's key as a last resort.
+    /// <see cref="IOutboundMessageSender"/> to the connection (its sessions, its endpoint, or the queue). A reply that
+    /// was not asked to come back on the inbound session never does (RFC 0092); problem reports do, as a last resort.
     /// </summary>
     public async Task<OutboundDelivery> ReplyAsync(JsonObject reply, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(reply);
-        var delivery = await SendReplyAsync(reply, lastResortOnSession: true, cancellationToken).ConfigureAwait(false);
+        var delivery = await SendReplyAsync(reply, lastResortOnSession: false, cancellationToken).ConfigureAwait(false);
         if (delivery.Delivered) Interlocked.Increment(ref _replies);
         return delivery;
     }
@@ -120,7 +120,16 @@ public sealed class MessageContext
     {
         AgentLog.ProblemReported(_logger, code, Message.Id, english);
         var report = ProblemReport.Create(code, english, Message, problemReportType ?? ProblemReport.Type);
-        return ReplyAsync(report, cancellationToken);
+        return SendProblemReportCoreAsync(report.ToJson(), cancellationToken);
+    }
+
+    private async Task<OutboundDelivery> SendProblemReportCoreAsync(JsonObject report, CancellationToken cancellationToken)
+    {
+        // A wallet that got something wrong may not have asked for a return route (or have a connection yet): the
+        // inbound session is then the only way to tell it.
+        var delivery = await SendReplyAsync(report, lastResortOnSession: true, cancellationToken).ConfigureAwait(false);
+        if (delivery.Delivered) Interlocked.Increment(ref _replies);
+        return delivery;
     }
 
     private async Task<OutboundDelivery> SendReplyAsync(JsonObject reply, bool lastResortOnSession, CancellationToken cancellationToken)

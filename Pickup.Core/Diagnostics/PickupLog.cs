@@ -46,6 +46,12 @@ internal static partial class PickupLog
     [LoggerMessage(EventId = 2014, Level = LogLevel.Warning, Message = "Queue of connection {ConnectionId} refused a message: {Reason}")]
     public static partial void Refused(ILogger logger, string connectionId, string reason);
 
+    [LoggerMessage(EventId = 2016, Level = LogLevel.Information, Message = "Instance {InstanceId} ran before (last heartbeat {AgeSeconds:0.0} s ago): removed {Sessions} stale sessions' connections, released {Leases} leases")]
+    public static partial void PreviousIncarnation(ILogger logger, string instanceId, double ageSeconds, int sessions, int leases);
+
+    [LoggerMessage(EventId = 2017, Level = LogLevel.Warning, Message = "Instance id {InstanceId} had a heartbeat {AgeSeconds:0.0} s ago: if another live process uses the same id, give each replica its own (or leave Pickup:InstanceId unset)")]
+    public static partial void InstanceIdInUse(ILogger logger, string instanceId, double ageSeconds);
+
     [LoggerMessage(EventId = 2015, Level = LogLevel.Warning, Message = "Releasing leases and instance row of {InstanceId} at stop failed")]
     public static partial void StopCleanupFailed(ILogger logger, Exception exception, string instanceId);
 }

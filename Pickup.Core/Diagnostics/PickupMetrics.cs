@@ -5,7 +5,8 @@ namespace Pickup.Core;
 
 /// <summary>
 /// The <c>Pickup.Core</c> meter: counters <c>pickup.messages.queued</c>, <c>.delivered</c>, <c>.acknowledged</c>,
-/// <c>.redelivered</c>, <c>.dead_lettered</c>, <c>.expired</c>, <c>pickup.notifications.sent</c>; observable gauges
+/// <c>.redelivered</c>, <c>.dead_lettered</c>, <c>.expired</c>, <c>pickup.notifications.sent</c>; histogram
+/// <c>pickup.wakeup.latency</c> (ms, add commit to handler call, tagged local/notify); observable gauges
 /// <c>pickup.queue.depth</c>, <c>pickup.queue.oldest_age</c> (seconds), <c>pickup.queue.dead_letters</c> (whole
 /// database, recomputed at most every <see cref="PickupOptions.GaugeRefreshInterval"/> and only while something collects)
 /// and <c>pickup.sessions.live</c> (this instance).
@@ -28,6 +29,8 @@ internal sealed class PickupMetrics : IDisposable
         DeadLettered = _meter.CreateCounter<long>("pickup.messages.dead_lettered", "{message}", "Messages moved to the dead-letter state.");
         Expired = _meter.CreateCounter<long>("pickup.messages.expired", "{message}", "Messages purged after their time to live.");
         NotificationsSent = _meter.CreateCounter<long>("pickup.notifications.sent", "{notification}", "NOTIFYs sent to other instances.");
+        WakeupLatency = _meter.CreateHistogram<double>("pickup.wakeup.latency", "ms",
+            "From the add's commit to the delivery handler call on the session's instance (tag pickup.wakeup.path: local or notify).");
         _meter.CreateObservableGauge("pickup.queue.depth", () => Snapshot().Depth, "{message}", "Messages queued (not dead-lettered).");
         _meter.CreateObservableGauge("pickup.queue.oldest_age", () => Snapshot().OldestAgeSeconds, "s", "Age of the oldest queued message.");
         _meter.CreateObservableGauge("pickup.queue.dead_letters", () => Snapshot().DeadLetters, "{message}", "Dead-lettered messages.");
@@ -41,6 +44,7 @@ internal sealed class PickupMetrics : IDisposable
     public Counter<long> DeadLettered { get; }
     public Counter<long> Expired { get; }
     public Counter<long> NotificationsSent { get; }
+    public Histogram<double> WakeupLatency { get; }
 
     /// <summary>Set by the runtime: computes the gauges from the database.</summary>
     internal Func<CancellationToken, Task<GaugeSnapshot>>? GaugeSource { get; set; }

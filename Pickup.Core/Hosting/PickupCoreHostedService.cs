@@ -31,7 +31,7 @@ internal sealed class PickupCoreHostedService(
             await SchemaMigrator.MigrateAsync(runtime.DataSource, PickupMigrations.Component, runtime.Options.Schema,
                 PickupMigrations.For(runtime.Options.Schema), logger, cancellationToken);
         }
-        await maintenance.RegisterAsync(cancellationToken);
+        await maintenance.StartAsync(cancellationToken);
         runtime.Metrics.GaugeSource = maintenance.ComputeGaugesAsync;
 
         var stop = _stopping.Token;

@@ -38,6 +38,50 @@ internal sealed class InstanceMaintenance(PickupRuntime runtime, WakeUpPublisher
         Beat();
     }
 
+    /// <summary>
+    /// Registers this instance at start and cleans up after a previous process that ran with the same instance id:
+    /// its sessions are gone (their wallets' queued messages go to the notifier unless live elsewhere) and its leases
+    /// are released (live owners elsewhere are woken). Warns when the id looks in use by a live process.
+    /// </summary>
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        double? previousAge;
+        string[] staleConnections, releasedConnections;
+        Guid[] releasedIds;
+        bool[] deadLettered;
+        await using (var command = runtime.DataSource.CreateCommand(runtime.Sql.StartInstance))
+        {
+            command.Parameters.Add(PickupRuntime.P(runtime.InstanceId));
+            command.Parameters.Add(PickupRuntime.P(runtime.Channel));
+            command.Parameters.Add(PickupRuntime.P(runtime.Options.MaxDeliveries));
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            await reader.ReadAsync(cancellationToken);
+            previousAge = reader.IsDBNull(0) ? null : reader.GetDouble(0);
+            staleConnections = reader.GetFieldValue<string[]>(1);
+            releasedIds = reader.GetFieldValue<Guid[]>(2);
+            releasedConnections = reader.GetFieldValue<string[]>(3);
+            deadLettered = reader.GetFieldValue<bool[]>(4);
+        }
+        Beat();
+
+        if (previousAge is { } age)
+        {
+            PickupLog.PreviousIncarnation(logger, runtime.InstanceId, age, staleConnections.Length, releasedIds.Length);
+            if (age < runtime.Options.InstanceTimeout.TotalSeconds) PickupLog.InstanceIdInUse(logger, runtime.InstanceId, age);
+        }
+        var wake = new Dictionary<string, List<Guid>>(StringComparer.Ordinal);
+        for (var i = 0; i < releasedIds.Length; i++)
+        {
+            if (deadLettered[i]) continue;
+            if (!wake.TryGetValue(releasedConnections[i], out var ids)) wake[releasedConnections[i]] = ids = [];
+            ids.Add(releasedIds[i]);
+        }
+        var dead = deadLettered.Count(d => d);
+        if (dead > 0) runtime.Metrics.DeadLettered.Add(dead);
+        await publisher.WakeConnectionsAsync(wake, cancellationToken);
+        await orphans.QueueForNotifierAsync([.. staleConnections.Union(wake.Keys)], null, cancellationToken);
+    }
+
     /// <summary>Writes the heartbeat; when this instance had been reaped, registers it and its sessions again.</summary>
     public async Task HeartbeatAsync(CancellationToken cancellationToken)
     {

@@ -16,16 +16,20 @@ internal sealed class DeliveryDispatcher(PickupRuntime runtime, IEnumerable<IMes
     ILogger<DeliveryDispatcher> logger)
 {
     private readonly IMessageDeliveryHandler[] _handlers = [.. handlers];
-    private readonly Channel<(string ConnectionId, IReadOnlyList<Guid> Ids)> _queue =
-        Channel.CreateUnbounded<(string, IReadOnlyList<Guid>)>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<(string ConnectionId, IReadOnlyList<Guid> Ids, long? SentAt, string Path)> _queue =
+        Channel.CreateUnbounded<(string, IReadOnlyList<Guid>, long?, string)>(new UnboundedChannelOptions { SingleReader = true });
 
-    public void Enqueue(string connectionId, IReadOnlyList<Guid> ids) => _queue.Writer.TryWrite((connectionId, ids));
+    /// <param name="sentAtUnixMs">When the wake-up was sent (for the <c>pickup.wakeup.latency</c> histogram).</param>
+    /// <param name="path"><c>local</c>, <c>notify</c> or <c>sweep</c>.</param>
+    public void Enqueue(string connectionId, IReadOnlyList<Guid> ids, long? sentAtUnixMs = null, string path = "sweep") =>
+        _queue.Writer.TryWrite((connectionId, ids, sentAtUnixMs, path));
 
     public async Task RunAsync(CancellationToken stoppingToken)
     {
         while (await _queue.Reader.WaitToReadAsync(stoppingToken))
         {
             var batch = new Dictionary<string, List<Guid>>(StringComparer.Ordinal);
+            var sent = new Dictionary<string, (long At, string Path)>(StringComparer.Ordinal);
             while (_queue.Reader.TryRead(out var item))
             {
                 if (!batch.TryGetValue(item.ConnectionId, out var ids)) batch[item.ConnectionId] = ids = [];
@@ -33,9 +37,17 @@ internal sealed class DeliveryDispatcher(PickupRuntime runtime, IEnumerable<IMes
                 {
                     if (!ids.Contains(id)) ids.Add(id);
                 }
+                if (item.SentAt is { } at && (!sent.TryGetValue(item.ConnectionId, out var earlier) || at < earlier.At))
+                    sent[item.ConnectionId] = (at, item.Path);
             }
             foreach (var (connectionId, ids) in batch)
             {
+                if (sent.TryGetValue(connectionId, out var origin))
+                {
+                    runtime.Metrics.WakeupLatency.Record(
+                        Math.Max(0, runtime.Time.GetUtcNow().ToUnixTimeMilliseconds() - origin.At),
+                        new KeyValuePair<string, object?>("pickup.wakeup.path", origin.Path));
+                }
                 var sessions = runtime.Sessions.SessionsOf(connectionId);
                 if (sessions.Count == 0 && ids.Count > 0)
                 {

@@ -76,9 +76,10 @@ internal sealed class InstanceListener(PickupRuntime runtime, DeliveryDispatcher
     {
         try
         {
-            foreach (var wake in WakePayload.Parse(e.Payload).Wakes)
+            var payload = WakePayload.Parse(e.Payload);
+            foreach (var wake in payload.Wakes)
             {
-                dispatcher.Enqueue(wake.ConnectionId, wake.MessageIds);
+                dispatcher.Enqueue(wake.ConnectionId, wake.MessageIds, payload.SentAtUnixMs, "notify");
             }
         }
         catch (JsonException exception)

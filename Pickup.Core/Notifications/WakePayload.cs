@@ -5,7 +5,9 @@ using System.Text.Json.Serialization;
 namespace Pickup.Core.Notifications;
 
 /// <summary>The JSON payload of a wake-up NOTIFY: several connections, each with the ids of its new messages.</summary>
-internal sealed record WakePayload([property: JsonPropertyName("w")] List<WakeEntry> Wakes)
+internal sealed record WakePayload(
+    [property: JsonPropertyName("w")] List<WakeEntry> Wakes,
+    [property: JsonPropertyName("t")] long? SentAtUnixMs = null)
 {
     /// <summary>NOTIFY payloads must stay under 8000 bytes.</summary>
     public const int MaxBytes = 7000;
@@ -18,7 +20,7 @@ internal sealed record WakePayload([property: JsonPropertyName("w")] List<WakeEn
         ?? throw new JsonException("Empty wake-up payload.");
 
     /// <summary>Splits wake-ups for one instance into payloads under <see cref="MaxBytes"/>.</summary>
-    public static List<string> Build(IEnumerable<KeyValuePair<string, List<Guid>>> wakesByConnection)
+    public static List<string> Build(IEnumerable<KeyValuePair<string, List<Guid>>> wakesByConnection, long? sentAtUnixMs = null)
     {
         var payloads = new List<string>();
         var current = new List<WakeEntry>();
@@ -29,19 +31,19 @@ internal sealed record WakePayload([property: JsonPropertyName("w")] List<WakeEn
             var entrySize = Encoding.UTF8.GetByteCount(connectionId) * 6 + 16 + listed.Count * 39;
             if (current.Count > 0 && size + entrySize > MaxBytes)
             {
-                payloads.Add(Serialize(current));
+                payloads.Add(Serialize(current, sentAtUnixMs));
                 current = [];
                 size = 10;
             }
             current.Add(new WakeEntry(connectionId, entrySize > MaxBytes ? [] : listed));
             size += entrySize;
         }
-        if (current.Count > 0) payloads.Add(Serialize(current));
+        if (current.Count > 0) payloads.Add(Serialize(current, sentAtUnixMs));
         return payloads;
     }
 
-    private static string Serialize(List<WakeEntry> entries) =>
-        JsonSerializer.Serialize(new WakePayload(entries), WakeJsonContext.Default.WakePayload);
+    private static string Serialize(List<WakeEntry> entries, long? sentAtUnixMs) =>
+        JsonSerializer.Serialize(new WakePayload(entries, sentAtUnixMs), WakeJsonContext.Default.WakePayload);
 }
 
 internal sealed record WakeEntry(
@@ -49,4 +51,5 @@ internal sealed record WakeEntry(
     [property: JsonPropertyName("m")] List<Guid> MessageIds);
 
 [JsonSerializable(typeof(WakePayload))]
+[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 internal sealed partial class WakeJsonContext : JsonSerializerContext;

@@ -13,21 +13,20 @@ namespace Pickup.Core.Notifications;
 /// </summary>
 internal sealed class WakeUpPublisher(PickupRuntime runtime, DeliveryDispatcher dispatcher, ILogger<WakeUpPublisher> logger)
 {
-    private sealed record Item(string? InstanceId, string ConnectionId, IReadOnlyList<Guid> Ids);
-
-    private static readonly Item OutboxMarker = new(null, "", []);
+    private sealed record Item(string? InstanceId, string ConnectionId, IReadOnlyList<Guid> Ids, long At);
 
     private readonly Channel<Item> _queue = Channel.CreateUnbounded<Item>(new UnboundedChannelOptions { SingleReader = true });
 
     /// <summary>Wakes the session holder <paramref name="instanceId"/> for the connection.</summary>
     public void Wake(string instanceId, string connectionId, IReadOnlyList<Guid> ids)
     {
-        if (instanceId == runtime.InstanceId) dispatcher.Enqueue(connectionId, ids);
-        else _queue.Writer.TryWrite(new Item(instanceId, connectionId, ids));
+        var now = runtime.Time.GetUtcNow().ToUnixTimeMilliseconds();
+        if (instanceId == runtime.InstanceId) dispatcher.Enqueue(connectionId, ids, now, "local");
+        else _queue.Writer.TryWrite(new Item(instanceId, connectionId, ids, now));
     }
 
     /// <summary>Outbox rows were committed: the notifier's channel gets a (coalesced) NOTIFY.</summary>
-    public void OutboxWritten() => _queue.Writer.TryWrite(OutboxMarker);
+    public void OutboxWritten() => _queue.Writer.TryWrite(new Item(null, "", [], 0));
 
     /// <summary>Looks up the live sessions of these connections (on live instances) and wakes their instances; returns
     /// the instances woken.</summary>
@@ -55,6 +54,7 @@ internal sealed class WakeUpPublisher(PickupRuntime runtime, DeliveryDispatcher 
         {
             var outbox = false;
             var byInstance = new Dictionary<string, Dictionary<string, List<Guid>>>(StringComparer.Ordinal);
+            var oldest = new Dictionary<string, long>(StringComparer.Ordinal);
             while (_queue.Reader.TryRead(out var item))
             {
                 if (item.InstanceId is null)
@@ -66,13 +66,14 @@ internal sealed class WakeUpPublisher(PickupRuntime runtime, DeliveryDispatcher 
                     byInstance[item.InstanceId] = connections = new(StringComparer.Ordinal);
                 if (!connections.TryGetValue(item.ConnectionId, out var ids)) connections[item.ConnectionId] = ids = [];
                 ids.AddRange(item.Ids);
+                oldest[item.InstanceId] = Math.Min(oldest.GetValueOrDefault(item.InstanceId, long.MaxValue), item.At);
             }
 
             var notifications = new List<(string Channel, string Payload)>();
             foreach (var (instance, connections) in byInstance)
             {
                 var channel = Channels.ForInstance(runtime.Options.Schema, instance);
-                notifications.AddRange(WakePayload.Build(connections).Select(p => (channel, p)));
+                notifications.AddRange(WakePayload.Build(connections, oldest[instance]).Select(p => (channel, p)));
             }
             if (outbox) notifications.Add((runtime.OutboxChannel, ""));
             await SendAsync(notifications, stoppingToken);

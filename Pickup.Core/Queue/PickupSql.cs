@@ -123,6 +123,32 @@ internal sealed class PickupSql
         ON CONFLICT (instance_id) DO UPDATE SET channel = excluded.channel, last_heartbeat = now()
         """;
 
+    // $1 instance, $2 channel, $3 max deliveries. At start: register, and clear what a previous process with the same
+    // instance id left behind (its sessions died with it; its leases are released). Other instances are not touched.
+    private const string StartInstanceTemplate = """
+        WITH previous AS (
+            SELECT last_heartbeat FROM {schema}.instances WHERE instance_id = $1
+        ), upserted AS (
+            INSERT INTO {schema}.instances (instance_id, channel) VALUES ($1, $2)
+            ON CONFLICT (instance_id) DO UPDATE SET channel = excluded.channel, started_at = now(), last_heartbeat = now()
+            RETURNING instance_id
+        ), stale AS (
+            DELETE FROM {schema}.live_sessions WHERE instance_id = $1 RETURNING connection_id
+        ), released AS (
+            UPDATE {schema}.messages AS m
+            SET state = CASE WHEN m.delivery_count >= $3 THEN 'dead_letter' ELSE 'pending' END,
+                dead_lettered_at = CASE WHEN m.delivery_count >= $3 THEN now() END,
+                lease_instance = NULL, lease_session = NULL, lease_expires_at = NULL
+            WHERE m.state = 'leased' AND m.lease_instance = $1
+            RETURNING m.id, m.connection_id, m.state = 'dead_letter' AS dead_lettered
+        )
+        SELECT extract(epoch FROM now() - (SELECT last_heartbeat FROM previous))::float8,
+               ARRAY(SELECT DISTINCT connection_id FROM stale),
+               ARRAY(SELECT id FROM released), ARRAY(SELECT connection_id FROM released),
+               ARRAY(SELECT dead_lettered FROM released),
+               (SELECT count(*) FROM upserted)
+        """;
+
     // $1 instance
     private const string HeartbeatTemplate = "UPDATE {schema}.instances SET last_heartbeat = now() WHERE instance_id = $1";
 
@@ -276,6 +302,7 @@ internal sealed class PickupSql
         ReleaseSessionLeases = F(ReleaseSessionLeasesTemplate);
         ReleaseInstanceLeases = F(ReleaseInstanceLeasesTemplate);
         UpsertInstance = F(UpsertInstanceTemplate);
+        StartInstance = F(StartInstanceTemplate);
         Heartbeat = F(HeartbeatTemplate);
         DeleteInstance = F(DeleteInstanceTemplate);
         Reap = F(ReapTemplate);
@@ -301,6 +328,7 @@ internal sealed class PickupSql
     public string ReleaseSessionLeases { get; }
     public string ReleaseInstanceLeases { get; }
     public string UpsertInstance { get; }
+    public string StartInstance { get; }
     public string Heartbeat { get; }
     public string DeleteInstance { get; }
     public string Reap { get; }

@@ -58,6 +58,14 @@ public class MetricsTests
             Assert.Equal(addSpan.SpanId, delivery.ParentSpanId);
         }
 
+        // A same-instance wake-up records its latency.
+        await host.Sessions.RegisterSessionAsync("live", "socket");
+        var live = await host.Queue.AddMessageAsync(new AddMessageRequest("live", ["k"], new byte[] { 4 }));
+        await host.Deliveries.WaitForAsync(w => w.HintedIds.Contains(live.Id), "the local wake-up");
+        await Eventually.TrueAsync(() => Task.FromResult(totals.ContainsKey("pickup.wakeup.latency")), "a wake-up latency measurement");
+        Assert.InRange(totals["pickup.wakeup.latency"], 0, 10_000);
+        await host.Queue.RemoveMessagesAsync("live", [live.Id]);
+
         await Eventually.TrueAsync(() =>
         {
             listener.RecordObservableInstruments();

@@ -143,6 +143,37 @@ public class ReplicaTests
     }
 
     [Fact]
+    public async Task A_restart_with_the_same_instance_id_clears_what_the_crashed_process_left()
+    {
+        var database = await PickupTestHost.NewDatabaseAsync();
+        await using (var setup = await PickupTestHost.StartAsync(database))
+        {
+            // The previous "phoenix" process crashed: its session, a leased message, another message for the same
+            // wallet that arrived while it looked live (no outbox row).
+            await using var batch = new NpgsqlBatch(await setup.DataSource.OpenConnectionAsync())
+            {
+                BatchCommands =
+                {
+                    new("INSERT INTO pickup.instances (instance_id, channel) VALUES ('phoenix', 'x')"),
+                    new("INSERT INTO pickup.live_sessions (session_id, connection_id, instance_id) VALUES ('old-socket', 'wallet', 'phoenix')"),
+                    new("INSERT INTO pickup.messages (id, connection_id, envelope, envelope_size, state, lease_instance, lease_session, lease_expires_at, delivery_count) VALUES ('00000000-0000-7000-8000-000000000001', 'wallet', '\\x01', 1, 'leased', 'phoenix', 'old-socket', now() + interval '1 hour', 1)"),
+                    new("INSERT INTO pickup.messages (id, connection_id, envelope, envelope_size) VALUES ('00000000-0000-7000-8000-000000000002', 'wallet', '\\x02', 1)"),
+                },
+            };
+            await batch.ExecuteNonQueryAsync();
+            await batch.Connection!.DisposeAsync();
+        }
+
+        await using var phoenix = await PickupTestHost.StartAsync(database, "phoenix");
+        Assert.Equal(0L, await ScalarAsync(phoenix.DataSource, "SELECT count(*) FROM pickup.live_sessions"));
+        Assert.Equal(2, await phoenix.Queue.GetAvailableMessageCountAsync("wallet"));
+        Assert.Equal(2L, await ScalarAsync(phoenix.DataSource, "SELECT count(*) FROM pickup.outbox WHERE connection_id = 'wallet'"));
+        var taken = await phoenix.Queue.TakeFromQueueAsync(new TakeFromQueueRequest("wallet"));
+        Assert.Equal([1, 2], taken.Select(m => (int)m.Envelope.Span[0]));
+        Assert.Equal([2, 1], taken.Select(m => m.DeliveryCount));
+    }
+
+    [Fact]
     public async Task Three_instances_starting_together_on_an_empty_server_create_the_database_and_schema_once()
     {
         var server = await PickupAspire.TestSupport.PostgresServer.GetSharedAsync();
