@@ -64,6 +64,39 @@ public sealed class CredoInteropTests(MediatorPairFixture mediators, ITestOutput
         await RunAsync(options, mediators.A);
     }
 
+    [Fact]
+    public async Task Forwards_sent_to_the_websocket_endpoint_reach_the_live_recipient()
+    {
+        // The recipient's invitation names the mediator's ws:// endpoint: the sender opens a socket per forward, sends
+        // it and closes at once (Credo does so for a message that expects no reply); each must still be processed.
+        var options = new ScenarioOptions(mediators.A.InvitationUrl)
+        {
+            Pickup = "live", Count = 50, Phases = ["live"], InvitationEndpoint = mediators.A.WebSocketEndpoint,
+        };
+
+        await RunAsync(options, mediators.A);
+    }
+
+    [Fact]
+    public async Task Connections_1_0_wallet_gets_mediation_and_every_message()
+    {
+        // Credo prefers DID Exchange whenever it is offered: an invitation offering only Connections 1.0 makes both
+        // agents take the mediator through Connections 1.0 (response with connection~sig by the invitation key).
+        var connectionsOnly = InvitationUrl.WithHandshakeProtocols(mediators.A.InvitationUrl, "https://didcomm.org/connections/1.0");
+        var options = new ScenarioOptions(connectionsOnly) { Pickup = "live", Count = 20, Phases = ["live", "offline"] };
+
+        await RunAsync(options, mediators.A);
+    }
+
+    [Fact]
+    public async Task Wallet_without_a_pickup_strategy_discovers_pickup_2_0_and_gets_every_message()
+    {
+        // No mediatorPickupStrategy: Credo asks discover-features for messagepickup/2.0 and then polls with it.
+        var options = new ScenarioOptions(mediators.A.InvitationUrl) { Pickup = "auto", Count = 20, Phases = ["live", "offline"] };
+
+        await RunAsync(options, mediators.A);
+    }
+
     private async Task<ScenarioRun> RunAsync(ScenarioOptions options, params MediatorReplica[] replicas)
     {
         var marks = replicas.Select(r => (r, r.Log.Mark())).ToList();

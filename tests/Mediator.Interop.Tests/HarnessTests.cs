@@ -80,6 +80,17 @@ public sealed class HarnessTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Invitation_rewrite_keeps_everything_but_the_handshake_protocols()
+    {
+        var original = InvitationUrl.Encode("http://127.0.0.1:1",
+            System.Text.Json.Nodes.JsonNode.Parse("""{"@id":"i-1","handshake_protocols":["a","b"],"services":[{"serviceEndpoint":"http://x"}]}""")!.AsObject());
+
+        var rewritten = InvitationUrl.Decode(InvitationUrl.WithHandshakeProtocols(original, "b"));
+
+        Assert.Equal("""{"@id":"i-1","handshake_protocols":["b"],"services":[{"serviceEndpoint":"http://x"}]}""", rewritten.ToJsonString());
+    }
+
+    [Fact]
     public async Task Stopped_replica_leaves_no_process_behind()
     {
         var server = await PostgresServer.GetSharedAsync();
