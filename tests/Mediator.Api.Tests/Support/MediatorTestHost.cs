@@ -66,7 +66,15 @@ public sealed class MediatorTestHost : IAsyncDisposable
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>()) all[k] = v;
         var factory = new Factory(all, services);
         factory.UseKestrel(port);
-        await Task.Run(factory.StartServer);
+        try
+        {
+            await Task.Run(factory.StartServer);
+        }
+        catch
+        {
+            await factory.DisposeAsync();
+            throw;
+        }
         return new MediatorTestHost(factory, http, connectionString);
     }
 

@@ -1,0 +1,117 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace Mediator.Api.Tests.Support;
+
+/// <summary>
+/// Runs @credo-ts/core 0.5.17's own code (tests/interop/credo-model: <c>check.mjs</c> and <c>mediator-check.mjs</c>) on
+/// messages the mediator produced, so that "ok" means Credo itself accepts them. Runs <c>npm ci</c> there (from the
+/// lockfile) once when its dependencies are missing. Shared per test collection (<see cref="CredoModelCollection"/>).
+/// </summary>
+public sealed class CredoModel : IAsyncLifetime
+{
+    private static readonly SemaphoreSlim InstallLock = new(1, 1);
+
+    public string PackageDirectory { get; } = FindPackageDirectory();
+
+    public async Task InitializeAsync()
+    {
+        await InstallLock.WaitAsync();
+        try
+        {
+            var installed = Path.Combine(PackageDirectory, "node_modules", "@credo-ts", "core", "package.json");
+            if (File.Exists(installed)) return;
+            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(8));
+            var install = await RunAsync("npm", ["ci", "--no-audit", "--no-fund"], null, timeout.Token);
+            if (install.ExitCode != 0 || !File.Exists(installed))
+                throw new InvalidOperationException($"'npm ci' in {PackageDirectory} failed (exit {install.ExitCode}):\n{install.Output}\n{install.Error}");
+        }
+        finally
+        {
+            InstallLock.Release();
+        }
+    }
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    /// <summary>check.mjs: verifyDidExchangeResponse, verifyConnectionResponse, parseMessage, createDidExchangeRequest, ...</summary>
+    public Task<JsonObject> CheckAsync(JsonObject request) => CallOneAsync("check.mjs", request);
+
+    /// <summary>mediator-check.mjs: parseInvitation, parseReply.</summary>
+    public Task<JsonObject> MediatorCheckAsync(JsonObject request) => CallOneAsync("mediator-check.mjs", request);
+
+    /// <summary>Runs one request; fails the test with Credo's error when Credo rejected the input.</summary>
+    public async Task<JsonObject> CallOneAsync(string script, JsonObject request)
+    {
+        var answer = (await CallAsync(script, [request]))[0]!.AsObject();
+        Assert.True(answer["ok"]!.GetValue<bool>(), $"Credo rejected {request["op"]}: {answer["error"]}\ninput: {request.ToJsonString()}");
+        return answer["result"]!.AsObject();
+    }
+
+    public async Task<JsonArray> CallAsync(string script, JsonArray requests)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        var result = await RunAsync("node", [script], requests.ToJsonString(), timeout.Token);
+        if (result.ExitCode != 0) throw new InvalidOperationException($"{script} exited with {result.ExitCode}: {result.Error}");
+        return JsonNode.Parse(result.Output)!.AsArray();
+    }
+
+    private async Task<(int ExitCode, string Output, string Error)> RunAsync(string program, string[] arguments, string? input, CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo(program)
+        {
+            WorkingDirectory = PackageDirectory,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            StandardInputEncoding = new UTF8Encoding(false),
+            StandardOutputEncoding = Encoding.UTF8,
+            UseShellExecute = false,
+        };
+        foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        Process process;
+        try
+        {
+            process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start '{program}'.");
+        }
+        catch (Win32Exception e)
+        {
+            throw new InvalidOperationException($"The Credo checks need Node.js 20+ with npm on PATH ('{program}': {e.Message}).", e);
+        }
+        using (process)
+        {
+            var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
+            var error = process.StandardError.ReadToEndAsync(cancellationToken);
+            if (input is not null) await process.StandardInput.WriteAsync(input.AsMemory(), cancellationToken);
+            process.StandardInput.Close();
+            try
+            {
+                await process.WaitForExitAsync(cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                process.Kill(entireProcessTree: true);
+                throw new TimeoutException($"'{program} {string.Join(' ', arguments)}' did not finish in time.");
+            }
+            return (process.ExitCode, await output, await error);
+        }
+    }
+
+    private static string FindPackageDirectory()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            var candidate = Path.Combine(directory.FullName, "tests", "interop", "credo-model");
+            if (File.Exists(Path.Combine(candidate, "mediator-check.mjs"))) return candidate;
+        }
+        throw new InvalidOperationException("tests/interop/credo-model/mediator-check.mjs not found above " + AppContext.BaseDirectory);
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class CredoModelCollection : ICollectionFixture<CredoModel>
+{
+    public const string Name = "Credo model";
+}

@@ -1,0 +1,257 @@
+using System.Net.WebSockets;
+using System.Text;
+using Mediator.Api.Agent;
+using Mediator.Api.Tests.Support;
+using Mediator.Api.Transports;
+using Mediator.Didcomm.Messages;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Mediator.Api.Tests.Transports;
+
+public sealed class WebSocketTransportTests
+{
+    private static async Task<(MediatorTestHost Host, TestWallet Wallet)> ConnectedAsync(IReadOnlyDictionary<string, string?>? settings = null)
+    {
+        var host = await MediatorTestHost.StartOnNewDatabaseAsync("ws", settings);
+        var wallet = new TestWallet(host);
+        await wallet.GetInvitationAsync();
+        await wallet.ConnectWithDidExchangeAsync();
+        return (host, wallet);
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition, string what, TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(15));
+        while (!condition())
+        {
+            if (cts.IsCancellationRequested) throw new TimeoutException($"Timed out waiting for: {what}");
+            await Task.Delay(20, CancellationToken.None);
+        }
+    }
+
+    [Theory]
+    [InlineData("/")]
+    [InlineData("/ws")]
+    public async Task Several_messages_each_way_on_one_socket_with_return_route(string path)
+    {
+        var (host, wallet) = await ConnectedAsync();
+        await using var _ = host;
+        await using var socket = await wallet.OpenWebSocketAsync(path);
+
+        var pings = Enumerable.Range(0, 5).Select(_ => TestWallet.TrustPing()).ToList();
+        foreach (var ping in pings) await socket.SendAsync(ping);
+        var replies = new List<ReceivedMessage>();
+        for (var i = 0; i < pings.Count; i++) replies.Add(await socket.ReceiveAsync());
+
+        Assert.All(replies, r => Assert.Equal("https://didcomm.org/trust_ping/1.0/ping_response", r.Type));
+        Assert.Equal(pings.Select(p => p.Id), replies.Select(r => r.Message.ThreadId));
+    }
+
+    [Fact]
+    public async Task A_socket_with_return_route_all_is_the_connections_session_until_it_closes()
+    {
+        var (host, wallet) = await ConnectedAsync();
+        await using var _ = host;
+        var registry = host.Services.GetRequiredService<TransportSessionRegistry>();
+        var outbound = host.Services.GetRequiredService<IOutboundMessageSender>();
+        var connection = (await host.Connections.FindByOurVerkeyAsync(wallet.MediatorVerkey!, CancellationToken.None))!;
+
+        var socket = await wallet.OpenWebSocketAsync();
+        await socket.SendAsync(TestWallet.TrustPing());
+        await socket.ReceiveAsync();
+        Assert.True(registry.TryGetSession(connection.Id, out var session));
+        Assert.True(session.IsWebSocket);
+        Assert.Equal(connection.Id, session.ConnectionId);
+        var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        session.OnClosed(_ => { closed.TrySetResult(); return Task.CompletedTask; });
+
+        // The mediator sends on its own (not a reply): it goes down the socket.
+        var notice = new MessageBuilder("https://didcomm.org/trust_ping/1.0/ping").With("response_requested", false);
+        var delivery = await outbound.SendAsync(connection, notice, CancellationToken.None);
+        Assert.Equal(DeliveryRoute.Session, delivery.Route);
+        var pushed = await socket.ReceiveAsync();
+        Assert.Equal(notice.Id, pushed.Message.Id);
+        Assert.Equal(wallet.MediatorVerkey, pushed.Unpacked.SenderVerkey);
+
+        // The wallet closes: close callbacks run and the session leaves the registry.
+        await socket.DisposeAsync();
+        await closed.Task.WaitAsync(TimeSpan.FromSeconds(15));
+        await WaitUntilAsync(() => !registry.TryGetSession(connection.Id, out var _), "the session leaves the registry");
+        var after = await outbound.SendAsync(new OutboundMessage(connection, notice.ToJson()) { SessionsOnly = true }, CancellationToken.None);
+        Assert.Equal(DeliveryRoute.Undeliverable, after.Route);
+    }
+
+    [Fact]
+    public async Task A_socket_without_return_route_is_not_registered()
+    {
+        var (host, wallet) = await ConnectedAsync();
+        await using var _ = host;
+        var registry = host.Services.GetRequiredService<TransportSessionRegistry>();
+        var connection = (await host.Connections.FindByOurVerkeyAsync(wallet.MediatorVerkey!, CancellationToken.None))!;
+        await using var socket = await wallet.OpenWebSocketAsync();
+
+        await socket.SendAsync(TestWallet.TrustPing(responseRequested: false), ReturnRoute.None);
+        await socket.SendAsync(TestWallet.TrustPing(), ReturnRoute.None);
+        // A problem report comes back on the socket for a bad message even without return route; use it as a barrier.
+        await socket.SendAsync(new MessageBuilder("https://didcomm.org/tictactoe/1.0/move"), ReturnRoute.None);
+        Assert.Equal("unsupported-message", (await socket.ReceiveAsync()).ProblemCode);
+        Assert.False(registry.TryGetSession(connection.Id, out var _));
+    }
+
+    [Fact]
+    public async Task A_message_level_error_is_answered_on_the_socket_which_stays_open()
+    {
+        var (host, wallet) = await ConnectedAsync();
+        await using var _ = host;
+        await using var socket = await wallet.OpenWebSocketAsync();
+
+        await socket.SendAsync(new MessageBuilder("https://didcomm.org/tictactoe/1.0/move"));
+        Assert.Equal("unsupported-message", (await socket.ReceiveAsync()).ProblemCode);
+        await socket.SendRawAsync(Mediator.Didcomm.Envelopes.EnvelopePacker.Pack("{\"@type\": 5}", [wallet.MediatorVerkey!], wallet.Key));
+        Assert.Equal("message-parse-failure", (await socket.ReceiveAsync()).ProblemCode);
+
+        var ping = TestWallet.TrustPing();
+        await socket.SendAsync(ping);
+        Assert.Equal(ping.Id, (await socket.ReceiveAsync()).Message.ThreadId);
+    }
+
+    [Theory]
+    [InlineData("not json")]
+    [InlineData("{\"@id\": \"1\", \"@type\": \"https://didcomm.org/trust_ping/1.0/ping\"}")]
+    public async Task A_bad_envelope_closes_the_socket_with_the_reason(string frame)
+    {
+        var (host, wallet) = await ConnectedAsync();
+        await using var _ = host;
+        await using var socket = await wallet.OpenWebSocketAsync();
+
+        await socket.SendRawAsync(Encoding.UTF8.GetBytes(frame));
+        var (status, reason) = await socket.ReceiveCloseAsync();
+        Assert.Equal(WebSocketCloseStatus.InvalidPayloadData, status);
+        Assert.StartsWith("MalformedEnvelope", reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_envelope_for_someone_else_closes_the_socket()
+    {
+        var (host, wallet) = await ConnectedAsync();
+        await using var _ = host;
+        await using var socket = await wallet.OpenWebSocketAsync();
+        await socket.SendRawAsync(wallet.Pack(TestWallet.TrustPing(), to: Mediator.Didcomm.Keys.Ed25519KeyPair.Generate().Verkey));
+        var (status, reason) = await socket.ReceiveCloseAsync();
+        Assert.Equal(WebSocketCloseStatus.InvalidPayloadData, status);
+        Assert.StartsWith("UnknownRecipient", reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_oversized_message_closes_the_socket_with_message_too_big()
+    {
+        var (host, wallet) = await ConnectedAsync(new Dictionary<string, string?> { ["Mediator:MaxMessageBytes"] = "8192" });
+        await using var _ = host;
+        await using var socket = await wallet.OpenWebSocketAsync();
+
+        await socket.SendRawAsync(new byte[50_000]);
+        var (status, reason) = await socket.ReceiveCloseAsync();
+        Assert.Equal(WebSocketCloseStatus.MessageTooBig, status);
+        Assert.Contains("8192", reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_idle_socket_is_closed_and_its_session_callbacks_run()
+    {
+        var (host, wallet) = await ConnectedAsync(new Dictionary<string, string?> { ["Mediator:Transports:WebSocketIdleTimeout"] = "00:00:01" });
+        await using var _ = host;
+        var registry = host.Services.GetRequiredService<TransportSessionRegistry>();
+        var connection = (await host.Connections.FindByOurVerkeyAsync(wallet.MediatorVerkey!, CancellationToken.None))!;
+        await using var socket = await wallet.OpenWebSocketAsync();
+        await socket.SendAsync(TestWallet.TrustPing());
+        await socket.ReceiveAsync();
+        Assert.True(registry.TryGetSession(connection.Id, out var session));
+
+        var (status, reason) = await socket.ReceiveCloseAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal(WebSocketCloseStatus.NormalClosure, status);
+        Assert.Equal("idle timeout", reason);
+        await WaitUntilAsync(() => !session.IsOpen, "the session closes");
+        await WaitUntilAsync(() => registry.GetSessions(connection.Id).Count == 0, "the session leaves the registry");
+    }
+}
+
+public sealed class WebSocketKeepAliveTests
+{
+    /// <summary>
+    /// A half-open socket: the peer completed the upgrade and sent one message, then never reads again (so never answers
+    /// the mediator's pings). The mediator must notice within the keep-alive timeout, close the session and run its callbacks.
+    /// </summary>
+    [Fact]
+    public async Task A_peer_that_stops_answering_pings_is_dropped_and_its_session_closed()
+    {
+        await using var host = await MediatorTestHost.StartOnNewDatabaseAsync("ws", new Dictionary<string, string?>
+        {
+            ["Mediator:Transports:WebSocketKeepAliveInterval"] = "00:00:01",
+            ["Mediator:Transports:WebSocketKeepAliveTimeout"] = "00:00:01",
+        });
+        var wallet = new TestWallet(host);
+        await wallet.GetInvitationAsync();
+        await wallet.ConnectWithDidExchangeAsync();
+        var registry = host.Services.GetRequiredService<TransportSessionRegistry>();
+        var connection = (await host.Connections.FindByOurVerkeyAsync(wallet.MediatorVerkey!, CancellationToken.None))!;
+
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(System.Net.IPAddress.Loopback, host.HttpEndpoint.Port);
+        var stream = tcp.GetStream();
+        var key = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+        var upgrade = $"GET / HTTP/1.1\r\nHost: 127.0.0.1:{host.HttpEndpoint.Port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+                      $"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n";
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(upgrade));
+        var head = new byte[1024];
+        var read = await stream.ReadAsync(head);
+        Assert.StartsWith("HTTP/1.1 101", Encoding.ASCII.GetString(head, 0, read), StringComparison.Ordinal);
+
+        // One masked text frame with a ping asking for return_route all: the socket becomes the connection's session.
+        var envelope = wallet.Pack(TestWallet.WithReturnRoute(TestWallet.TrustPing(responseRequested: false).ToJson(), ReturnRoute.All));
+        await stream.WriteAsync(MaskedTextFrame(envelope));
+        ITransportSession? session = null;
+        await WaitAsync(() => registry.TryGetSession(connection.Id, out session), "the session is registered");
+        var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        session!.OnClosed(_ => { closed.TrySetResult(); return Task.CompletedTask; });
+
+        // From now on nothing is read: pings go unanswered.
+        await closed.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.False(session.IsOpen);
+        Assert.False(registry.TryGetSession(connection.Id, out _));
+    }
+
+    private static async Task WaitAsync(Func<bool> condition, string what)
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        while (!condition())
+        {
+            if (cts.IsCancellationRequested) throw new TimeoutException($"Timed out waiting for: {what}");
+            await Task.Delay(20, CancellationToken.None);
+        }
+    }
+
+    private static byte[] MaskedTextFrame(byte[] payload)
+    {
+        using var frame = new MemoryStream();
+        frame.WriteByte(0x81); // FIN + text
+        if (payload.Length < 126)
+        {
+            frame.WriteByte((byte)(0x80 | payload.Length));
+        }
+        else if (payload.Length <= ushort.MaxValue)
+        {
+            frame.WriteByte(0x80 | 126);
+            frame.WriteByte((byte)(payload.Length >> 8));
+            frame.WriteByte((byte)payload.Length);
+        }
+        else
+        {
+            frame.WriteByte(0x80 | 127);
+            for (var i = 7; i >= 0; i--) frame.WriteByte((byte)((long)payload.Length >> (8 * i)));
+        }
+        var mask = System.Security.Cryptography.RandomNumberGenerator.GetBytes(4);
+        frame.Write(mask);
+        for (var i = 0; i < payload.Length; i++) frame.WriteByte((byte)(payload[i] ^ mask[i % 4]));
+        return frame.ToArray();
+    }
+}
