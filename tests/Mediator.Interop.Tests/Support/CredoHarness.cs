@@ -23,7 +23,7 @@ public sealed record ScenarioOptions(string MediatorInvitationUrl)
     public string? InvitationEndpoint { get; init; }
 
     /// <summary>Timeout of each wait inside the scenario (its <c>--timeout-ms</c>).</summary>
-    public TimeSpan StepTimeout { get; init; } = TimeSpan.FromSeconds(40);
+    public TimeSpan StepTimeout { get; init; } = TimeSpan.FromSeconds(45);
 
     /// <summary>The whole run; the scenario's process tree is killed after it.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(150);

@@ -53,10 +53,13 @@ public sealed class MediatorReplica : IAsyncDisposable
     {
         ["ConnectionStrings__pickup"] = connectionString,
         ["Mediator__KeySeed"] = keySeed,
-        // Short leases and quick maintenance: an unacknowledged live delivery comes back within seconds.
-        ["Pickup__LeaseDuration"] = "00:00:10",
-        ["Pickup__HeartbeatInterval"] = "00:00:01",
-        ["Pickup__InstanceTimeout"] = "00:00:05",
+        // Short leases and quick maintenance: an unacknowledged live delivery comes back within seconds. The lease
+        // stays well above Credo's acknowledgement delay under load (a redelivery before the ack is a duplicate to
+        // the scenario), and the instance timeout generous: on a loaded machine a late heartbeat must not get a
+        // healthy replica reaped mid-scenario.
+        ["Pickup__LeaseDuration"] = "00:00:15",
+        ["Pickup__HeartbeatInterval"] = "00:00:02",
+        ["Pickup__InstanceTimeout"] = "00:00:20",
         ["Pickup__MaintenanceInterval"] = "00:00:01",
         ["Pickup__SweepInterval"] = "00:00:02",
         // One line per log entry with a timestamp; request lines show which replica took which request.
