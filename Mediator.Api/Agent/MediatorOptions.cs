@@ -30,6 +30,19 @@ public sealed class MediatorOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan OutboundTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// The invitation's <c>handshake_protocols</c>, in order of preference (Credo takes DID Exchange whenever offered).
+    /// Default: DID Exchange 1.1, then Connections 1.0. Requests of either protocol are answered whatever is offered.
+    /// </summary>
+    public List<string> HandshakeProtocols { get; set; } = [];
+
+    /// <summary>The handshake protocols the mediator implements.</summary>
+    public static readonly IReadOnlyList<string> SupportedHandshakeProtocols =
+        ["https://didcomm.org/didexchange/1.1", "https://didcomm.org/connections/1.0"];
+
+    /// <summary><see cref="HandshakeProtocols"/>, or the default when none are configured.</summary>
+    public IReadOnlyList<string> EffectiveHandshakeProtocols => HandshakeProtocols.Count > 0 ? HandshakeProtocols : SupportedHandshakeProtocols;
+
     /// <summary>The effective WebSocket URL.</summary>
     public string WebSocketEndpoint => string.IsNullOrWhiteSpace(PublicWebSocketEndpoint)
         ? DeriveWebSocketEndpoint(PublicEndpoint)
@@ -45,6 +58,10 @@ public sealed class MediatorOptions : IValidatableObject
         if (!string.IsNullOrWhiteSpace(PublicWebSocketEndpoint)
             && (!Uri.TryCreate(PublicWebSocketEndpoint, UriKind.Absolute, out var ws) || (ws.Scheme != "ws" && ws.Scheme != "wss")))
             yield return new ValidationResult($"Mediator:PublicWebSocketEndpoint must be an absolute ws(s) URL, not '{PublicWebSocketEndpoint}'.", [nameof(PublicWebSocketEndpoint)]);
+        foreach (var protocol in HandshakeProtocols.Where(p => !SupportedHandshakeProtocols.Contains(p, StringComparer.Ordinal)))
+            yield return new ValidationResult($"Mediator:HandshakeProtocols: '{protocol}' is not one of {string.Join(", ", SupportedHandshakeProtocols)}.", [nameof(HandshakeProtocols)]);
+        if (HandshakeProtocols.Distinct(StringComparer.Ordinal).Count() != HandshakeProtocols.Count)
+            yield return new ValidationResult("Mediator:HandshakeProtocols lists a protocol twice.", [nameof(HandshakeProtocols)]);
     }
 
     private static string DeriveWebSocketEndpoint(string httpEndpoint) =>

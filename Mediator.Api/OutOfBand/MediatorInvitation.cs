@@ -11,7 +11,7 @@ namespace Mediator.Api.OutOfBand;
 /// <summary>
 /// The mediator's out-of-band 1.1 invitation (Aries RFC 0434), multi-use and the same on every replica: its
 /// <c>@id</c> is derived from the mediator's key, its inline service lists the public HTTP and WebSocket endpoints
-/// with the mediator's key as a did:key recipient key, and it offers DID Exchange 1.1 and Connections 1.0.
+/// with the mediator's key as a did:key recipient key, and it offers DID Exchange 1.1 and Connections 1.0 (<see cref="MediatorOptions.HandshakeProtocols"/>).
 /// </summary>
 public sealed class MediatorInvitation(MediatorKeyRing keys, IOptions<MediatorOptions> options)
 {
@@ -55,7 +55,7 @@ public sealed class MediatorInvitation(MediatorKeyRing keys, IOptions<MediatorOp
         var invitation = new MessageBuilder(InvitationType, StableId(key.Verkey))
             .With("label", o.Label)
             .With("accept", new JsonArray("didcomm/aip1", "didcomm/aip2;env=rfc19"))
-            .With("handshake_protocols", new JsonArray(DidExchangeProtocol, ConnectionsProtocol))
+            .With("handshake_protocols", new JsonArray([.. o.EffectiveHandshakeProtocols.Select(p => (JsonNode?)p)]))
             .With("services", services)
             .ToJson();
         var url = $"{o.PublicEndpoint}?oob={Base64UrlEncoding.Encode(JsJson.ToUtf8Bytes(invitation))}";

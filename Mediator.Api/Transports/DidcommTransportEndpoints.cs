@@ -6,6 +6,7 @@ using Mediator.Api.Transports;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -90,7 +91,8 @@ public static class DidcommTransportEndpoints
 
     /// <summary>GET / or /ws with a WebSocket upgrade: many envelopes each way; anything else is 400.</summary>
     public static async Task<IResult> ReceiveWebSocketAsync(HttpContext http, InboundMessageProcessor processor,
-        IOptions<MediatorOptions> options, IOptions<TransportOptions> transportOptions, TimeProvider time, ILoggerFactory loggerFactory)
+        IOptions<MediatorOptions> options, IOptions<TransportOptions> transportOptions, TimeProvider time, ILoggerFactory loggerFactory,
+        IHostApplicationLifetime lifetimeEvents)
     {
         var logger = loggerFactory.CreateLogger(typeof(DidcommTransportEndpoints).FullName!);
         if (!http.WebSockets.IsWebSocketRequest)
@@ -106,11 +108,20 @@ public static class DidcommTransportEndpoints
         TransportLog.WebSocketOpened(logger, session.Id);
         using var lifetime = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
         var watchdog = WatchIdleAsync(session, transport.WebSocketIdleTimeout, time, lifetime, logger);
+        // On shutdown, say so (1001) so that the wallet reconnects to another replica, instead of holding the host open.
+        await using var stopping = lifetimeEvents.ApplicationStopping.Register(() => _ = Task.Run(async () =>
+        {
+            TransportLog.WebSocketClosing(logger, session.Id, WebSocketCloseStatus.EndpointUnavailable, "replica shutting down");
+            await session.CloseSocketAsync(WebSocketCloseStatus.EndpointUnavailable, "replica shutting down", CancellationToken.None).ConfigureAwait(false);
+            try { lifetime.CancelAfter(TimeSpan.FromSeconds(2)); } catch (ObjectDisposedException) { }
+        }));
         var endReason = "closed by the wallet";
         try
         {
-            endReason = await ReceiveLoopAsync(session, processor, options.Value.MaxMessageBytes, lifetime.Token, http.RequestAborted, logger)
-                .ConfigureAwait(false);
+            // A message fully received is processed even if the wallet goes away meanwhile (Credo opens a socket to send
+            // one forward and closes it at once): processing stops only when the replica stops.
+            endReason = await ReceiveLoopAsync(session, processor, options.Value.MaxMessageBytes, lifetime.Token,
+                lifetimeEvents.ApplicationStopping, logger).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {

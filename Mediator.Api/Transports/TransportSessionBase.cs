@@ -66,9 +66,14 @@ public abstract class TransportSessionBase : ITransportSession
     /// <summary>Set by the pipeline when a message on this session belongs to a connection.</summary>
     internal void SetConnection(Guid connectionId) => ConnectionId = connectionId;
 
-    /// <summary>Set by the pipeline from each inbound message's <c>~transport</c> decorator.</summary>
+    /// <summary>
+    /// Set by the pipeline from each inbound message's <c>~transport</c> decorator. On a WebSocket, <c>all</c> sticks
+    /// once given (as Credo keeps such a socket as the connection's session until it closes): Credo sends some messages
+    /// (e.g. DID Exchange <c>complete</c>) with <c>return_route: none</c> on the same socket.
+    /// </summary>
     internal void SetReturnRoute(ReturnRoute route, string? thread)
     {
+        if (IsWebSocket && ReturnRoute == ReturnRoute.All && route != ReturnRoute.All) return;
         ReturnRoute = route;
         ReturnRouteThread = thread;
     }

@@ -76,6 +76,33 @@ public abstract record DidDocumentService(string Id, string Type)
         return o;
     }
 
+    /// <summary>
+    /// The fields the DIDComm v1 services (did-communication, IndyAgent) share, in Credo's order:
+    /// <c>id, serviceEndpoint, type, priority</c> (when not null), <c>recipientKeys, routingKeys</c> (when not null).
+    /// </summary>
+    private protected JsonObject KeyedServiceJson(
+        string serviceEndpoint, int? priority, IReadOnlyList<string> recipientKeys, IReadOnlyList<string>? routingKeys)
+    {
+        var o = new JsonObject
+        {
+            ["id"] = Id,
+            ["serviceEndpoint"] = serviceEndpoint,
+            ["type"] = Type,
+        };
+        if (priority is not null)
+        {
+            o["priority"] = priority;
+        }
+
+        o["recipientKeys"] = Strings(recipientKeys);
+        if (routingKeys is not null)
+        {
+            o["routingKeys"] = Strings(routingKeys);
+        }
+
+        return o;
+    }
+
     internal static JsonArray Strings(IEnumerable<string> values) => new([.. values.Select(v => (JsonNode?)JsonValue.Create(v))]);
 }
 
@@ -97,23 +124,7 @@ public sealed record DidCommV1Service(
 
     public override JsonObject ToJson()
     {
-        var o = new JsonObject
-        {
-            ["id"] = Id,
-            ["serviceEndpoint"] = ServiceEndpoint,
-            ["type"] = Type,
-        };
-        if (Priority is not null)
-        {
-            o["priority"] = Priority;
-        }
-
-        o["recipientKeys"] = Strings(RecipientKeys);
-        if (RoutingKeys is not null)
-        {
-            o["routingKeys"] = Strings(RoutingKeys);
-        }
-
+        var o = KeyedServiceJson(ServiceEndpoint, Priority, RecipientKeys, RoutingKeys);
         if (Accept is not null)
         {
             o["accept"] = Strings(Accept);
@@ -138,27 +149,7 @@ public sealed record IndyAgentService(
 {
     public const string ServiceType = "IndyAgent";
 
-    public override JsonObject ToJson()
-    {
-        var o = new JsonObject
-        {
-            ["id"] = Id,
-            ["serviceEndpoint"] = ServiceEndpoint,
-            ["type"] = Type,
-        };
-        if (Priority is not null)
-        {
-            o["priority"] = Priority;
-        }
-
-        o["recipientKeys"] = Strings(RecipientKeys);
-        if (RoutingKeys is not null)
-        {
-            o["routingKeys"] = Strings(RoutingKeys);
-        }
-
-        return o;
-    }
+    public override JsonObject ToJson() => KeyedServiceJson(ServiceEndpoint, Priority, RecipientKeys, RoutingKeys);
 
     public override DidDocumentService WithId(string id) => this with { Id = id };
 }

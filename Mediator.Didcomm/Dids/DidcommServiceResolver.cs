@@ -72,24 +72,7 @@ public static class DidcommServiceResolver
     public static IReadOnlyList<ResolvedDidcommService> FromDocument(DidDocument document)
     {
         ArgumentNullException.ThrowIfNull(document);
-        var result = new List<ResolvedDidcommService>();
-        foreach (var service in document.DidcommServices)
-        {
-            switch (service)
-            {
-                case IndyAgentService indy:
-                    result.Add(new ResolvedDidcommService(indy.Id, indy.ServiceEndpoint,
-                        [.. indy.RecipientKeys.Select(RawVerkey)], [.. (indy.RoutingKeys ?? []).Select(RawVerkey)]));
-                    break;
-                case DidCommV1Service v1:
-                    result.Add(new ResolvedDidcommService(v1.Id, v1.ServiceEndpoint,
-                        [.. v1.RecipientKeys.Select(k => RecipientVerkey(document, k))],
-                        [.. (v1.RoutingKeys ?? []).Select(k => RoutingVerkey(document, k))]));
-                    break;
-            }
-        }
-
-        return result;
+        return ResolveServices(document.DidcommServices, k => RecipientVerkey(document, k), k => RoutingVerkey(document, k));
     }
 
     /// <summary>The DIDComm v1 services of a Connections 1.0 DIDDoc, best first.</summary>
@@ -97,8 +80,29 @@ public static class DidcommServiceResolver
     public static IReadOnlyList<ResolvedDidcommService> FromLegacyDidDoc(LegacyDidDoc didDoc)
     {
         ArgumentNullException.ThrowIfNull(didDoc);
+        string Legacy(string reference)
+        {
+            var keys = didDoc.PublicKey.Concat(didDoc.Authentication.Where(a => a.Embedded).Select(a => a.PublicKey)).ToList();
+            var key = keys.FirstOrDefault(k => k.Id == reference)
+                ?? keys.FirstOrDefault(k => LegacyDidDoc.NormalizeId(k.Id) == LegacyDidDoc.NormalizeId(reference));
+            if (key is { Type: LegacyPublicKey.Ed25519Type, Value: { } value })
+            {
+                return RawVerkey(value);
+            }
+
+            return DidKey.IsDidKey(reference) ? DidKeyVerkey(reference) : RawVerkey(reference);
+        }
+
+        return ResolveServices(didDoc.DidcommServices, Legacy, Legacy);
+    }
+
+    // IndyAgent services carry raw verkeys (or did:keys); a did-communication service's key references are resolved
+    // by the caller's functions, which know the document.
+    private static List<ResolvedDidcommService> ResolveServices(
+        IEnumerable<DidDocumentService> services, Func<string, string> recipientVerkey, Func<string, string> routingVerkey)
+    {
         var result = new List<ResolvedDidcommService>();
-        foreach (var service in didDoc.DidcommServices)
+        foreach (var service in services)
         {
             switch (service)
             {
@@ -107,21 +111,8 @@ public static class DidcommServiceResolver
                         [.. indy.RecipientKeys.Select(RawVerkey)], [.. (indy.RoutingKeys ?? []).Select(RawVerkey)]));
                     break;
                 case DidCommV1Service v1:
-                    string Legacy(string reference)
-                    {
-                        var keys = didDoc.PublicKey.Concat(didDoc.Authentication.Where(a => a.Embedded).Select(a => a.PublicKey)).ToList();
-                        var key = keys.FirstOrDefault(k => k.Id == reference)
-                            ?? keys.FirstOrDefault(k => LegacyDidDoc.NormalizeId(k.Id) == LegacyDidDoc.NormalizeId(reference));
-                        if (key is { Type: LegacyPublicKey.Ed25519Type, Value: { } value })
-                        {
-                            return RawVerkey(value);
-                        }
-
-                        return DidKey.IsDidKey(reference) ? DidKeyVerkey(reference) : RawVerkey(reference);
-                    }
-
                     result.Add(new ResolvedDidcommService(v1.Id, v1.ServiceEndpoint,
-                        [.. v1.RecipientKeys.Select(Legacy)], [.. (v1.RoutingKeys ?? []).Select(Legacy)]));
+                        [.. v1.RecipientKeys.Select(recipientVerkey)], [.. (v1.RoutingKeys ?? []).Select(routingVerkey)]));
                     break;
             }
         }

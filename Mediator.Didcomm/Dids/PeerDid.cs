@@ -208,7 +208,7 @@ public static partial class PeerDid
                 abbreviated[Abbreviations.GetValueOrDefault(key, key)] = v;
             }
 
-            sb.Append(".S").Append(Base64Text.EncodeUrl(JsJson.ToUtf8Bytes(abbreviated)));
+            sb.Append(".S").Append(Base64UrlEncoding.Encode(JsJson.ToUtf8Bytes(abbreviated)));
         }
 
         return sb.ToString();
@@ -242,7 +242,7 @@ public static partial class PeerDid
             var content = entry[1..];
             if (purpose == 'S')
             {
-                if (!Base64Text.TryDecode(content, out var bytes))
+                if (!Base64UrlEncoding.TryDecodeIgnoringTrailingBits(content, out var bytes))
                 {
                     throw new DidException("did:peer:2 service element is not base64url.");
                 }

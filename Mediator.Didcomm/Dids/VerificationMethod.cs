@@ -73,7 +73,7 @@ public sealed record VerificationMethod(string Id, string Type, string? Controll
                     var crv = JsonFields.OptionalString(jwk, "crv", "publicKeyJwk");
                     var kty = JsonFields.OptionalString(jwk, "kty", "publicKeyJwk");
                     var x = JsonFields.OptionalString(jwk, "x", "publicKeyJwk");
-                    if (kty != "OKP" || x is null || !Base64Text.TryDecode(x, out var raw) || raw.Length != 32)
+                    if (kty != "OKP" || x is null || !Base64UrlEncoding.TryDecodeIgnoringTrailingBits(x, out var raw) || raw.Length != 32)
                     {
                         throw new DidException($"Verification method {Id} has an unsupported or malformed JWK.");
                     }

@@ -1,16 +1,38 @@
 using System.Buffers;
 using System.Buffers.Text;
+using System.Text;
 
 namespace Mediator.Didcomm.Encodings;
 
 /// <summary>
-/// Base64url (RFC 4648 section 5). Writes without padding, as Credo and askar do. Reads padded and unpadded input, and
-/// also the standard '+' '/' alphabet, because Credo's reader (Node's <c>Buffer.from(x, 'base64')</c>) accepts all of
-/// them and older indy-sdk agents wrote padded values.
+/// Base64 as DIDComm v1 peers write it. <see cref="Encode"/> writes unpadded base64url (RFC 4648 section 5), as Credo
+/// and askar write envelopes, JWS parts and signature decorators (Credo's <c>TypedArrayEncoder.toBase64URL</c>);
+/// <see cref="EncodeStandard"/> writes standard padded base64, as Credo writes attachment <c>data.base64</c>
+/// (<c>JsonEncoder.toBase64</c>). Every decoder reads padded and unpadded input in either alphabet ('-' '_' or
+/// '+' '/'), because Credo's reader (Node's <c>Buffer.from(x, 'base64')</c>) accepts all of them and older indy-sdk
+/// agents wrote padded values, and rejects whitespace, misplaced padding and impossible lengths. They differ in one
+/// point: <see cref="Decode"/>, <see cref="TryDecode(ReadOnlySpan{char}, Span{byte}, out int)"/> and
+/// <see cref="TryDecodeUtf8"/> (envelopes and keys) also reject a last character with non-zero unused bits, so that a
+/// value has one encoding only; <see cref="TryDecodeIgnoringTrailingBits"/> (message model: attachments, JWS parts,
+/// signature decorators, did:peer:2 services) ignores those bits as Node does.
 /// </summary>
 public static class Base64UrlEncoding
 {
+    /// <summary>Unpadded base64url.</summary>
     public static string Encode(ReadOnlySpan<byte> bytes) => Base64Url.EncodeToString(bytes);
+
+    /// <summary>Standard base64 ('+' '/') with padding (Credo's <c>JsonEncoder.toBase64</c>, attachment <c>data.base64</c>).</summary>
+    public static string EncodeStandard(ReadOnlySpan<byte> bytes) => Convert.ToBase64String(bytes);
+
+    /// <summary>
+    /// Rewrites base64 text as unpadded base64url text without decoding it (Credo's <c>base64ToBase64URL</c>: the JWS
+    /// payload of a signed attachment is its <c>data.base64</c> rewritten so).
+    /// </summary>
+    public static string ToUrlText(string base64)
+    {
+        ArgumentNullException.ThrowIfNull(base64);
+        return base64.TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    }
 
     /// <summary>Length of the unpadded encoding of <paramref name="byteCount"/> bytes.</summary>
     public static int GetEncodedLength(int byteCount) => Base64Url.GetEncodedLength(byteCount);
@@ -60,6 +82,45 @@ public static class Base64UrlEncoding
         }
 
         return buffer.AsSpan(0, written).ToArray();
+    }
+
+    /// <summary>
+    /// Decodes as Node's <c>Buffer.from(x, 'base64')</c> reads well-formed text: like <see cref="Decode"/>, but the
+    /// unused low bits of the last character (of a length that is not a multiple of 4 characters without padding) may
+    /// be non-zero and are ignored.
+    /// </summary>
+    /// <returns>false when <paramref name="text"/> is null or not base64 in either alphabet.</returns>
+    public static bool TryDecodeIgnoringTrailingBits(string? text, out byte[] bytes)
+    {
+        bytes = [];
+        if (text is null || text.AsSpan().ContainsAnyExceptInRange((char)0, (char)0x7f))
+        {
+            return false;
+        }
+
+        var ascii = Encoding.ASCII.GetBytes(text);
+        if (!IsCanonicalShape(ascii))
+        {
+            return false;
+        }
+
+        var end = ascii.AsSpan().TrimEnd((byte)'=').Length;
+        var unusedBits = (end % 4) switch { 2 => 4, 3 => 2, _ => 0 };
+        if (unusedBits > 0)
+        {
+            var value = Base64UrlAlphabet.IndexOf((char)ascii[end - 1]) is var url and >= 0 ? url : StandardAlphabet.IndexOf((char)ascii[end - 1]);
+            value &= ~((1 << unusedBits) - 1);
+            ascii[end - 1] = (byte)Base64UrlAlphabet[value];
+        }
+
+        var buffer = new byte[GetMaxDecodedLength(ascii.Length)];
+        if (!TryDecodeUtf8(ascii, buffer, out var written))
+        {
+            return false;
+        }
+
+        bytes = buffer.AsSpan(0, written).ToArray();
+        return true;
     }
 
     /// <summary>Decodes UTF-16 text; false when it is not base64url/base64 or does not fit.</summary>
@@ -162,6 +223,9 @@ public static class Base64UrlEncoding
 
         return text[..end].IndexOfAnyExcept(Alphabet) < 0;
     }
+
+    private const string Base64UrlAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    private const string StandardAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
     private static readonly SearchValues<byte> Alphabet =
         SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_+/"u8);

@@ -4,6 +4,7 @@ using System.Text;
 using Mediator.Didcomm.Encodings;
 using Mediator.Didcomm.Keys;
 using Sodium;
+using static Mediator.Didcomm.Envelopes.EnvelopeSizes;
 
 namespace Mediator.Didcomm.Envelopes;
 
@@ -14,10 +15,6 @@ namespace Mediator.Didcomm.Envelopes;
 /// </summary>
 public static class EnvelopePacker
 {
-    private const int ContentKeySize = 32;
-    private const int ChaChaIvSize = 12;
-    private const int TagSize = 16;
-
     /// <summary>Packs a UTF-8 string (a DIDComm plaintext message).</summary>
     public static byte[] Pack(string plaintext, IReadOnlyList<string> recipientVerkeys, Ed25519KeyPair? sender)
     {

@@ -3,6 +3,7 @@ using System.Text;
 using Mediator.Didcomm.Encodings;
 using Mediator.Didcomm.Keys;
 using Sodium;
+using static Mediator.Didcomm.Envelopes.EnvelopeSizes;
 
 namespace Mediator.Didcomm.Envelopes;
 
@@ -12,14 +13,6 @@ namespace Mediator.Didcomm.Envelopes;
 /// </summary>
 public static class EnvelopeUnpacker
 {
-    private const int ContentKeySize = 32;
-    private const int TagSize = 16;
-    private const int ChaChaIvSize = 12;
-    private const int XChaChaIvSize = 24;
-    private const int BoxNonceSize = 24;
-    private const int BoxOverhead = 16;
-    private const int SealOverhead = 48;
-
     /// <summary>Unpacks with the one key pair we hold.</summary>
     public static UnpackedMessage Unpack(
         ReadOnlySpan<byte> envelope, Ed25519KeyPair ourKey, int maxEnvelopeBytes = EnvelopeLimits.DefaultMaxEnvelopeBytes)

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Mediator.Didcomm.Encodings;
 
 namespace Mediator.Didcomm.Messages;
 
@@ -41,7 +42,7 @@ public sealed class Attachment
 
     /// <summary>A JSON attachment carried as standard base64 of its JSON text, as Credo writes signed ones.</summary>
     public static Attachment FromJsonAsBase64(JsonNode json, string? id = null, string? mimeType = "application/json") =>
-        new(id ?? Guid.NewGuid().ToString(), new AttachmentData { Base64 = Base64Text.Encode(JsJson.ToUtf8Bytes(json)) })
+        new(id ?? Guid.NewGuid().ToString(), new AttachmentData { Base64 = Base64UrlEncoding.EncodeStandard(JsJson.ToUtf8Bytes(json)) })
         {
             MimeType = mimeType,
         };
@@ -62,7 +63,7 @@ public sealed class Attachment
     {
         if (Data.Base64 is not null)
         {
-            return Base64Text.TryDecode(Data.Base64, out var bytes)
+            return Base64UrlEncoding.TryDecodeIgnoringTrailingBits(Data.Base64, out var bytes)
                 ? bytes
                 : throw new MalformedMessageException("is not valid base64.", JsonFields.Path(path, "data.base64"));
         }
@@ -215,5 +216,5 @@ public sealed class AttachmentData
 
     /// <summary>The UTF-8 text of the base64 content (for string payloads such as a signed DID in <c>did_rotate~attach</c>).</summary>
     public string? GetBase64Text() =>
-        Base64 is not null && Base64Text.TryDecode(Base64, out var b) ? Encoding.UTF8.GetString(b) : null;
+        Base64 is not null && Base64UrlEncoding.TryDecodeIgnoringTrailingBits(Base64, out var b) ? Encoding.UTF8.GetString(b) : null;
 }

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Mediator.Didcomm.Encodings;
 using Mediator.Didcomm.Keys;
 using Mediator.Didcomm.Messages;
 
@@ -45,7 +46,7 @@ public static class AttachmentJws
     {
         ArgumentNullException.ThrowIfNull(content);
         var payload = JsJson.ToUtf8Bytes(content);
-        return Sign(payload, Base64Text.Encode(payload), "application/json", signers, attachmentId);
+        return Sign(payload, Base64UrlEncoding.EncodeStandard(payload), "application/json", signers, attachmentId);
     }
 
     /// <summary>
@@ -56,7 +57,7 @@ public static class AttachmentJws
     {
         ArgumentNullException.ThrowIfNull(content);
         var payload = Encoding.UTF8.GetBytes(content);
-        return Sign(payload, Base64Text.EncodeUrl(payload), null, signers, attachmentId);
+        return Sign(payload, Base64UrlEncoding.Encode(payload), null, signers, attachmentId);
     }
 
     private static Attachment Sign(byte[] payload, string base64, string? mimeType, IReadOnlyCollection<Ed25519KeyPair> signers, string? attachmentId)
@@ -67,7 +68,7 @@ public static class AttachmentJws
             throw new ArgumentException("At least one signer is required.", nameof(signers));
         }
 
-        var payloadUrl = Base64Text.EncodeUrl(payload);
+        var payloadUrl = Base64UrlEncoding.Encode(payload);
         var jwsList = signers.Select(s => CreateJws(s, payloadUrl)).ToList();
         var jws = jwsList.Count == 1
             ? jwsList[0]
@@ -90,15 +91,15 @@ public static class AttachmentJws
             {
                 ["kty"] = "OKP",
                 ["crv"] = "Ed25519",
-                ["x"] = Base64Text.EncodeUrl(signer.PublicKey),
+                ["x"] = Base64UrlEncoding.Encode(signer.PublicKey),
             },
         };
-        var protectedText = Base64Text.EncodeUrl(JsJson.ToUtf8Bytes(protectedHeader));
+        var protectedText = Base64UrlEncoding.Encode(JsJson.ToUtf8Bytes(protectedHeader));
         var signature = signer.Sign(Encoding.ASCII.GetBytes($"{protectedText}.{payloadBase64Url}"));
         return new JsonObject
         {
             ["protected"] = protectedText,
-            ["signature"] = Base64Text.EncodeUrl(signature),
+            ["signature"] = Base64UrlEncoding.Encode(signature),
             ["header"] = new JsonObject { ["kid"] = signer.DidKey },
         };
     }
@@ -114,12 +115,12 @@ public static class AttachmentJws
         ArgumentNullException.ThrowIfNull(attachment);
         var jws = attachment.Data.Jws ?? throw new SignatureException("The attachment is not signed (no data.jws).");
         var base64 = attachment.Data.Base64 ?? throw new SignatureException("The signed attachment has no data.base64.");
-        if (!Base64Text.TryDecode(base64, out var payload))
+        if (!Base64UrlEncoding.TryDecodeIgnoringTrailingBits(base64, out var payload))
         {
             throw new SignatureException("The signed attachment's data.base64 is not base64.");
         }
 
-        var payloadUrl = Base64Text.ToBase64Url(base64);
+        var payloadUrl = Base64UrlEncoding.ToUrlText(base64);
         List<JsonObject> signatures;
         if (jws.TryGetPropertyValue("signatures", out var sigs))
         {
@@ -156,7 +157,7 @@ public static class AttachmentJws
             throw new SignatureException($"Malformed JWS: {e.Message}", e);
         }
 
-        if (!Base64Text.TryDecode(protectedText, out var protectedBytes))
+        if (!Base64UrlEncoding.TryDecodeIgnoringTrailingBits(protectedText, out var protectedBytes))
         {
             throw new SignatureException("The JWS protected header is not base64url.");
         }
@@ -207,7 +208,7 @@ public static class AttachmentJws
         }
 
         var key = jwkKey ?? kidKey ?? throw new SignatureException("The JWS names no key: no protected jwk and no did:key kid.");
-        if (!Base64Text.TryDecode(signatureText, out var signature) || signature.Length != Ed25519.SignatureSize)
+        if (!Base64UrlEncoding.TryDecodeIgnoringTrailingBits(signatureText, out var signature) || signature.Length != Ed25519.SignatureSize)
         {
             throw new SignatureException("The JWS signature is not a base64url Ed25519 signature.");
         }
@@ -228,7 +229,7 @@ public static class AttachmentJws
             throw new SignatureException($"Unsupported JWK (kty '{Str("kty")}', crv '{Str("crv")}'); only OKP Ed25519 is accepted.");
         }
 
-        return Base64Text.TryDecode(Str("x"), out var x) && x.Length == Ed25519.PublicKeySize
+        return Base64UrlEncoding.TryDecodeIgnoringTrailingBits(Str("x"), out var x) && x.Length == Ed25519.PublicKeySize
             ? x
             : throw new SignatureException("The JWK x is not a base64url 32-byte Ed25519 key.");
     }

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Mediator.Didcomm.Encodings;
 using Mediator.Didcomm.Keys;
 using Mediator.Didcomm.Messages;
 
@@ -31,7 +32,7 @@ public sealed record SignatureDecorator(string Type, string SignatureData, strin
         BinaryPrimitives.WriteUInt64BigEndian(sigData, (ulong)(signedAt ?? DateTimeOffset.UtcNow).ToUnixTimeMilliseconds());
         json.CopyTo(sigData, 8);
         var signature = signer.Sign(sigData);
-        return new SignatureDecorator(Ed25519Sha512SingleType, Base64Text.EncodeUrl(sigData), signer.Verkey, Base64Text.EncodeUrl(signature));
+        return new SignatureDecorator(Ed25519Sha512SingleType, Base64UrlEncoding.Encode(sigData), signer.Verkey, Base64UrlEncoding.Encode(signature));
     }
 
     /// <summary>
@@ -57,12 +58,12 @@ public sealed record SignatureDecorator(string Type, string SignatureData, strin
             throw new SignatureException($"The signer is not a base58 Ed25519 verkey: {e.Message}", e);
         }
 
-        if (!Base64Text.TryDecode(SignatureData, out var sigData))
+        if (!Base64UrlEncoding.TryDecodeIgnoringTrailingBits(SignatureData, out var sigData))
         {
             throw new SignatureException("sig_data is not base64.");
         }
 
-        if (!Base64Text.TryDecode(Signature, out var signature) || signature.Length != Ed25519.SignatureSize)
+        if (!Base64UrlEncoding.TryDecodeIgnoringTrailingBits(Signature, out var signature) || signature.Length != Ed25519.SignatureSize)
         {
             throw new SignatureException("signature is not a base64 Ed25519 signature.");
         }

@@ -9,7 +9,7 @@ using Mediator.Didcomm.Messages;
 namespace Mediator.Api.Tests.DidExchange;
 
 /// <summary>
-/// Credo 0.5.17's own code (tests/interop/credo-model) reads what the running mediator answers: the invitation URL, DID
+/// Credo 0.5.17's own code (tests/interop/credo) reads what the running mediator answers: the invitation URL, DID
 /// Exchange responses (to a request Credo itself built), Connections responses, and the protocol replies.
 /// </summary>
 [Collection(CredoModelCollection.Name)]

@@ -6,9 +6,10 @@ using System.Text.Json.Nodes;
 namespace Mediator.Api.Tests.Support;
 
 /// <summary>
-/// Runs @credo-ts/core 0.5.17's own code (tests/interop/credo-model: <c>check.mjs</c> and <c>mediator-check.mjs</c>) on
+/// Runs @credo-ts/core 0.5.17's own code (tests/interop/credo: <c>model-check.mjs</c> and <c>mediator-check.mjs</c>) on
 /// messages the mediator produced, so that "ok" means Credo itself accepts them. Runs <c>npm ci</c> there (from the
-/// lockfile) once when its dependencies are missing. Shared per test collection (<see cref="CredoModelCollection"/>).
+/// lockfile) once when its dependencies are missing, one process at a time (the same lock file as
+/// Mediator.Didcomm.Tests' CredoModelCli). Shared per test collection (<see cref="CredoModelCollection"/>).
 /// </summary>
 public sealed class CredoModel : IAsyncLifetime
 {
@@ -24,6 +25,8 @@ public sealed class CredoModel : IAsyncLifetime
             var installed = Path.Combine(PackageDirectory, "node_modules", "@credo-ts", "core", "package.json");
             if (File.Exists(installed)) return;
             using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(8));
+            await using var fileLock = await AcquireInstallLockAsync(timeout.Token);
+            if (File.Exists(installed)) return;
             var install = await RunAsync("npm", ["ci", "--no-audit", "--no-fund"], null, timeout.Token);
             if (install.ExitCode != 0 || !File.Exists(installed))
                 throw new InvalidOperationException($"'npm ci' in {PackageDirectory} failed (exit {install.ExitCode}):\n{install.Output}\n{install.Error}");
@@ -36,8 +39,8 @@ public sealed class CredoModel : IAsyncLifetime
 
     public Task DisposeAsync() => Task.CompletedTask;
 
-    /// <summary>check.mjs: verifyDidExchangeResponse, verifyConnectionResponse, parseMessage, createDidExchangeRequest, ...</summary>
-    public Task<JsonObject> CheckAsync(JsonObject request) => CallOneAsync("check.mjs", request);
+    /// <summary>model-check.mjs: verifyDidExchangeResponse, verifyConnectionResponse, parseMessage, createDidExchangeRequest, ...</summary>
+    public Task<JsonObject> CheckAsync(JsonObject request) => CallOneAsync("model-check.mjs", request);
 
     /// <summary>mediator-check.mjs: parseInvitation, parseReply.</summary>
     public Task<JsonObject> MediatorCheckAsync(JsonObject request) => CallOneAsync("mediator-check.mjs", request);
@@ -103,10 +106,35 @@ public sealed class CredoModel : IAsyncLifetime
     {
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
         {
-            var candidate = Path.Combine(directory.FullName, "tests", "interop", "credo-model");
+            var candidate = Path.Combine(directory.FullName, "tests", "interop", "credo");
             if (File.Exists(Path.Combine(candidate, "mediator-check.mjs"))) return candidate;
         }
-        throw new InvalidOperationException("tests/interop/credo-model/mediator-check.mjs not found above " + AppContext.BaseDirectory);
+        throw new InvalidOperationException("tests/interop/credo/mediator-check.mjs not found above " + AppContext.BaseDirectory);
+    }
+
+    // An exclusive lock file per package directory, polled until free (the same name as CredoModelCli's).
+    private async Task<FileStream> AcquireInstallLockAsync(CancellationToken cancellationToken)
+    {
+        var name = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(PackageDirectory)))[..16];
+        var path = Path.Combine(Path.GetTempPath(), $"pickupaspire-npm-install-{name}.lock");
+        while (true)
+        {
+            try
+            {
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException)
+            {
+                try
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    throw new TimeoutException($"Another process kept {path} (npm ci in {PackageDirectory}) too long.");
+                }
+            }
+        }
     }
 }
 

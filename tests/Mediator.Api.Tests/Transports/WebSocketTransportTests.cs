@@ -255,3 +255,96 @@ public sealed class WebSocketKeepAliveTests
         return frame.ToArray();
     }
 }
+
+public sealed class WebSocketReturnRouteTests
+{
+    [Fact]
+    public async Task Return_route_all_sticks_to_the_socket_after_a_message_with_none()
+    {
+        await using var host = await MediatorTestHost.StartOnNewDatabaseAsync("ws");
+        var wallet = new TestWallet(host);
+        await wallet.GetInvitationAsync();
+        await wallet.ConnectWithDidExchangeAsync();
+        var registry = host.Services.GetRequiredService<TransportSessionRegistry>();
+        var outbound = host.Services.GetRequiredService<IOutboundMessageSender>();
+        var connection = (await host.Connections.FindByOurVerkeyAsync(wallet.MediatorVerkey!, CancellationToken.None))!;
+        await using var socket = await wallet.OpenWebSocketAsync();
+
+        await socket.SendAsync(TestWallet.TrustPing());
+        await socket.ReceiveAsync();
+        // A message with return_route none on the same socket (Credo's complete does this); its reply still comes here,
+        // because the socket is the connection's session.
+        var ping = TestWallet.TrustPing();
+        await socket.SendAsync(ping, ReturnRoute.None);
+        Assert.Equal(ping.Id, (await socket.ReceiveAsync()).Message.ThreadId);
+        Assert.True(registry.TryGetSession(connection.Id, out var session));
+        Assert.Equal(ReturnRoute.All, session.ReturnRoute);
+        var delivery = await outbound.SendAsync(new OutboundMessage(connection, TestWallet.TrustPing(false).ToJson()) { SessionsOnly = true }, CancellationToken.None);
+        Assert.Equal(DeliveryRoute.Session, delivery.Route);
+        await socket.ReceiveAsync();
+    }
+}
+
+public sealed class WebSocketShutdownTests
+{
+    [Fact]
+    public async Task Stopping_the_replica_closes_its_sockets_with_going_away_and_runs_session_callbacks()
+    {
+        var host = await MediatorTestHost.StartOnNewDatabaseAsync("ws");
+        try
+        {
+            var wallet = new TestWallet(host);
+            await wallet.GetInvitationAsync();
+            await wallet.ConnectWithDidExchangeAsync();
+            var registry = host.Services.GetRequiredService<TransportSessionRegistry>();
+            var connection = (await host.Connections.FindByOurVerkeyAsync(wallet.MediatorVerkey!, CancellationToken.None))!;
+            await using var socket = await wallet.OpenWebSocketAsync();
+            await socket.SendAsync(TestWallet.TrustPing());
+            await socket.ReceiveAsync();
+            Assert.True(registry.TryGetSession(connection.Id, out var session));
+            var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            session.OnClosed(_ => { closed.TrySetResult(); return Task.CompletedTask; });
+
+            var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+            var stop = host.DisposeAsync().AsTask();
+            var (status, reason) = await socket.ReceiveCloseAsync(TimeSpan.FromSeconds(20));
+            Assert.Equal(WebSocketCloseStatus.EndpointUnavailable, status);
+            Assert.Equal("replica shutting down", reason);
+            await socket.DisposeAsync();
+            await closed.Task.WaitAsync(TimeSpan.FromSeconds(20));
+            await stop.WaitAsync(TimeSpan.FromSeconds(25));
+            Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(20), $"stopping took {stopwatch.Elapsed}");
+        }
+        finally
+        {
+            await host.DisposeAsync();
+        }
+    }
+}
+
+public sealed class WebSocketDropTests
+{
+    [Fact]
+    public async Task A_message_sent_just_before_the_wallet_drops_the_socket_is_still_processed()
+    {
+        await using var host = await MediatorTestHost.StartOnNewDatabaseAsync("ws");
+        var wallet = new TestWallet(host);
+        await wallet.GetInvitationAsync();
+        var request = wallet.CreateDidExchangeRequest();
+        var socket = await wallet.OpenWebSocketAsync();
+
+        await socket.SendAsync(request, ReturnRoute.All, wallet.InvitationVerkey);
+        socket.Socket.Abort(); // no close handshake, no waiting for the response
+        socket.Socket.Dispose();
+
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        Mediator.Api.State.ConnectionRecord? connection = null;
+        while (connection is null)
+        {
+            cts.Token.ThrowIfCancellationRequested();
+            connection = await host.Connections.FindByThreadIdAsync(request.Id, CancellationToken.None);
+            if (connection is null) await Task.Delay(50, CancellationToken.None);
+        }
+        Assert.Equal(wallet.Did, connection.TheirDid);
+    }
+}

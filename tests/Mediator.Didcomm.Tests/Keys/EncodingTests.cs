@@ -44,6 +44,53 @@ public class EncodingTests
         Assert.Throws<FormatException>(() => Base64UrlEncoding.Decode(text));
     }
 
+    [Theory]
+    [InlineData("YWJj")]
+    [InlineData("YWI=")]
+    [InlineData("YWI")]
+    [InlineData("-_8=")]
+    [InlineData("+/8")]
+    public void Base64_model_decoding_accepts_both_alphabets_padded_or_not(string text)
+    {
+        Assert.True(Base64UrlEncoding.TryDecodeIgnoringTrailingBits(text, out _));
+    }
+
+    [Theory]
+    [InlineData("Y")]
+    [InlineData("YW=j")]
+    [InlineData("YWJj====")]
+    [InlineData("YW J")]
+    [InlineData("YWJ*")]
+    [InlineData("YWJj\n")]
+    [InlineData(null)]
+    public void Base64_model_decoding_rejects_garbage(string? text) => Assert.False(Base64UrlEncoding.TryDecodeIgnoringTrailingBits(text, out _));
+
+    [Theory]
+    [InlineData("AA_", new byte[] { 0x00, 0x0f })]
+    [InlineData("AA/=", new byte[] { 0x00, 0x0f })]
+    [InlineData("AB", new byte[] { 0x00 })]
+    [InlineData("AR==", new byte[] { 0x01 })]
+    public void Base64_non_zero_unused_bits_are_ignored_by_model_decoding_and_rejected_by_strict_decoding(string text, byte[] expected)
+    {
+        Assert.True(Base64UrlEncoding.TryDecodeIgnoringTrailingBits(text, out var bytes));
+        Assert.Equal(expected, bytes);
+        Assert.Throws<FormatException>(() => Base64UrlEncoding.Decode(text));
+        Assert.Equal(expected, Base64UrlEncoding.Decode(Base64UrlEncoding.Encode(expected)));
+    }
+
+    [Fact]
+    public void Base64_standard_encoding_is_padded_and_converts_to_url_text()
+    {
+        var bytes = new byte[] { 0xfb, 0xff, 0xbf, 0x01 };
+        var standard = Base64UrlEncoding.EncodeStandard(bytes);
+
+        Assert.Equal("+/+/AQ==", standard);
+        Assert.Equal("-_-_AQ", Base64UrlEncoding.ToUrlText(standard));
+        Assert.Equal(Base64UrlEncoding.Encode(bytes), Base64UrlEncoding.ToUrlText(standard));
+        Assert.True(Base64UrlEncoding.TryDecodeIgnoringTrailingBits(standard, out var decoded));
+        Assert.Equal(bytes, decoded);
+    }
+
     [Fact]
     public void Base58_round_trips_with_leading_zero_bytes()
     {

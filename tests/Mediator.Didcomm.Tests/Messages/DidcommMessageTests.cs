@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json.Nodes;
+using Mediator.Didcomm.Encodings;
 using Mediator.Didcomm.Messages;
 
 namespace Mediator.Didcomm.Tests.Messages;
@@ -196,7 +197,7 @@ public class DidcommMessageTests
     {
         var bad = new Attachment("x", new AttachmentData { Base64 = "!!!notbase64" });
         Assert.Contains("base64", Assert.Throws<MalformedMessageException>(() => bad.GetBytes()).Message, StringComparison.Ordinal);
-        var notJson = new Attachment("y", new AttachmentData { Base64 = Base64Text.Encode("hello"u8) });
+        var notJson = new Attachment("y", new AttachmentData { Base64 = Base64UrlEncoding.EncodeStandard("hello"u8) });
         Assert.Contains("does not hold JSON", Assert.Throws<MalformedMessageException>(() => notJson.GetJson()).Message, StringComparison.Ordinal);
     }
 }

@@ -75,23 +75,4 @@ public class ProblemReportAndRegistryTests
         var node = System.Text.Json.Nodes.JsonNode.Parse("{\"a\":\"<&>'+é\\u0001\\n\\\"\\\\\",\"n\":0,\"f\":1.5,\"big\":12345678901234,\"arr\":[true,false,null]}");
         Assert.Equal("{\"a\":\"<&>'+é\\u0001\\n\\\"\\\\\",\"n\":0,\"f\":1.5,\"big\":12345678901234,\"arr\":[true,false,null]}", JsJson.Stringify(node));
     }
-
-    [Theory]
-    [InlineData("YWJj")]
-    [InlineData("YWI=")]
-    [InlineData("YWI")]
-    [InlineData("-_8=")]
-    [InlineData("+/8")]
-    public void Base64_accepts_both_alphabets_padded_or_not(string text)
-    {
-        Assert.True(Base64Text.TryDecode(text, out _));
-    }
-
-    [Theory]
-    [InlineData("Y")]
-    [InlineData("YW=j")]
-    [InlineData("YWJj====")]
-    [InlineData("YW J")]
-    [InlineData("YWJ*")]
-    public void Base64_rejects_garbage(string text) => Assert.False(Base64Text.TryDecode(text, out _));
 }

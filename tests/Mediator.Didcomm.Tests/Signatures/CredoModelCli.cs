@@ -6,9 +6,10 @@ using System.Text.Json.Nodes;
 namespace Mediator.Didcomm.Tests.Signatures;
 
 /// <summary>
-/// Drives tests/interop/credo-model/check.mjs, which runs @credo-ts/core 0.5.17's own message classes, did:peer
-/// functions, JwsService and signature decorator utilities. Runs <c>npm ci</c> (from the lockfile) there when its
-/// dependencies are missing, and fails with a clear message when Node.js is not installed.
+/// Drives tests/interop/credo/model-check.mjs, which runs @credo-ts/core 0.5.17's own message classes, did:peer
+/// functions, JwsService and signature decorator utilities. Runs <c>npm ci</c> (from the lockfile) in
+/// tests/interop/credo when its dependencies are missing (the Credo harness shares that package), and fails with a
+/// clear message when Node.js is not installed.
 /// </summary>
 public sealed class CredoModelCli : IAsyncLifetime
 {
@@ -20,6 +21,13 @@ public sealed class CredoModelCli : IAsyncLifetime
     {
         using var timeout = new CancellationTokenSource(InstallTimeout);
         var installed = Path.Combine(PackageDirectory, "node_modules", "@credo-ts", "core", "package.json");
+        if (File.Exists(installed))
+        {
+            return;
+        }
+
+        // Another test process of this checkout may be installing the same package right now: one at a time.
+        await using var installLock = await AcquireInstallLockAsync(timeout.Token);
         if (!File.Exists(installed))
         {
             var install = await RunAsync("npm", ["ci", "--no-audit", "--no-fund"], input: null, timeout.Token);
@@ -33,14 +41,14 @@ public sealed class CredoModelCli : IAsyncLifetime
 
     public Task DisposeAsync() => Task.CompletedTask;
 
-    /// <summary>Runs a batch of requests through check.mjs; each answer is <c>{ok, result}</c> or <c>{ok: false, error}</c>.</summary>
+    /// <summary>Runs a batch of requests through model-check.mjs; each answer is <c>{ok, result}</c> or <c>{ok: false, error}</c>.</summary>
     public async Task<JsonArray> CallAsync(JsonArray requests)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        var result = await RunAsync("node", ["check.mjs"], requests.ToJsonString(), timeout.Token);
+        var result = await RunAsync("node", ["model-check.mjs"], requests.ToJsonString(), timeout.Token);
         if (result.ExitCode != 0)
         {
-            throw new InvalidOperationException($"check.mjs exited with {result.ExitCode}: {result.StandardError}");
+            throw new InvalidOperationException($"model-check.mjs exited with {result.ExitCode}: {result.StandardError}");
         }
 
         return JsonNode.Parse(result.StandardOutput)!.AsArray();
@@ -107,17 +115,42 @@ public sealed class CredoModelCli : IAsyncLifetime
         }
     }
 
+    // An exclusive lock file per package directory (FileShare.None is an advisory flock on Unix), polled until free.
+    private async Task<FileStream> AcquireInstallLockAsync(CancellationToken cancellationToken)
+    {
+        var name = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(PackageDirectory)))[..16];
+        var path = Path.Combine(Path.GetTempPath(), $"pickupaspire-npm-install-{name}.lock");
+        while (true)
+        {
+            try
+            {
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException)
+            {
+                try
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    throw new TimeoutException($"Another process kept {path} (npm ci in {PackageDirectory}) for longer than {InstallTimeout}.");
+                }
+            }
+        }
+    }
+
     private static string FindPackageDirectory()
     {
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
         {
-            var candidate = Path.Combine(directory.FullName, "tests", "interop", "credo-model");
-            if (File.Exists(Path.Combine(candidate, "package.json")))
+            var candidate = Path.Combine(directory.FullName, "tests", "interop", "credo");
+            if (File.Exists(Path.Combine(candidate, "model-check.mjs")))
             {
                 return candidate;
             }
         }
 
-        throw new InvalidOperationException("tests/interop/credo-model/package.json not found above " + AppContext.BaseDirectory);
+        throw new InvalidOperationException("tests/interop/credo/model-check.mjs not found above " + AppContext.BaseDirectory);
     }
 }

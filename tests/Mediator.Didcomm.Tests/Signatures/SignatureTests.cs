@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using Mediator.Didcomm.Dids;
+using Mediator.Didcomm.Encodings;
 using Mediator.Didcomm.Keys;
 using Mediator.Didcomm.Messages;
 using Mediator.Didcomm.Signatures;
@@ -64,9 +65,9 @@ public class SignatureTests
     {
         var key = Ed25519KeyPair.Generate();
         var sig = SignatureDecorator.Sign(JsonNode.Parse("""{"DID":"abc"}""")!, key);
-        Base64Text.TryDecode(sig.SignatureData, out var data);
+        Base64UrlEncoding.TryDecodeIgnoringTrailingBits(sig.SignatureData, out var data);
         data[^2] ^= 1;
-        Assert.Throws<SignatureException>(() => (sig with { SignatureData = Base64Text.EncodeUrl(data) }).Verify());
+        Assert.Throws<SignatureException>(() => (sig with { SignatureData = Base64UrlEncoding.Encode(data) }).Verify());
         Assert.Throws<SignatureException>(() => (sig with { Signer = Ed25519KeyPair.Generate().Verkey }).Verify());
         Assert.Contains("type", Assert.Throws<SignatureException>(() => (sig with { Type = "https://didcomm.org/signature/1.0/other" }).Verify()).Message, StringComparison.Ordinal);
         Assert.Contains("signer", Assert.Throws<SignatureException>(() => (sig with { Signer = "not-base58!" }).Verify()).Message, StringComparison.Ordinal);
@@ -74,12 +75,12 @@ public class SignatureTests
         Assert.Contains("signature", Assert.Throws<SignatureException>(() => (sig with { Signature = "AAAA" }).Verify()).Message, StringComparison.Ordinal);
 
         var shortData = new byte[4];
-        var shortSig = new SignatureDecorator(SignatureDecorator.Ed25519Sha512SingleType, Base64Text.EncodeUrl(shortData), key.Verkey, Base64Text.EncodeUrl(key.Sign(shortData)));
+        var shortSig = new SignatureDecorator(SignatureDecorator.Ed25519Sha512SingleType, Base64UrlEncoding.Encode(shortData), key.Verkey, Base64UrlEncoding.Encode(key.Sign(shortData)));
         Assert.Contains("shorter", Assert.Throws<SignatureException>(() => shortSig.Verify()).Message, StringComparison.Ordinal);
 
         var notJson = new byte[8 + 3];
         "abc"u8.CopyTo(notJson.AsSpan(8));
-        var notJsonSig = new SignatureDecorator(SignatureDecorator.Ed25519Sha512SingleType, Base64Text.EncodeUrl(notJson), key.Verkey, Base64Text.EncodeUrl(key.Sign(notJson)));
+        var notJsonSig = new SignatureDecorator(SignatureDecorator.Ed25519Sha512SingleType, Base64UrlEncoding.Encode(notJson), key.Verkey, Base64UrlEncoding.Encode(key.Sign(notJson)));
         Assert.Contains("not JSON", Assert.Throws<SignatureException>(() => notJsonSig.Verify()).Message, StringComparison.Ordinal);
 
         Assert.Throws<SignatureException>(() => SignatureDecorator.FromJson(JsonNode.Parse("[]")));
@@ -92,7 +93,7 @@ public class SignatureTests
     {
         var key = SeedKey("00000000000000000000000000000My2");
         Assert.Equal("kqa2HyagzfMAq42H5f9u3UMwnSBPQx2QfrSyXbUPxMn", key.Verkey);
-        var jws = AttachmentJws.CreateJws(key, Base64Text.EncodeUrl(Encoding.UTF8.GetBytes(DataJson)));
+        var jws = AttachmentJws.CreateJws(key, Base64UrlEncoding.Encode(Encoding.UTF8.GetBytes(DataJson)));
         Assert.Equal("eyJhbGciOiJFZERTQSIsImp3ayI6eyJrdHkiOiJPS1AiLCJjcnYiOiJFZDI1NTE5IiwieCI6IkN6cmtiNjQ1MzdrVUVGRkN5SXI4STgxUWJJRGk2MnNrbU41Rm41LU1zVkUifX0", jws["protected"]!.GetValue<string>());
         Assert.Equal("OsDP4FM8792J9JlessA9IXv4YUYjIGcIAnPPrEJmgxYomMwDoH-h2DMAF5YF2VtsHHyhGN_0HryDjWSEAZdYBQ", jws["signature"]!.GetValue<string>());
         Assert.Equal("did:key:z6MkfD6ccYE22Y9pHKtixeczk92MmMi2oJCP6gmNooZVKB9A", jws["header"]!["kid"]!.GetValue<string>());
@@ -162,26 +163,26 @@ public class SignatureTests
         Assert.Contains("not signed", Reason(With(Data(good.Data.Base64, null))), StringComparison.Ordinal);
         Assert.Contains("no data.base64", Reason(With(Data(null, good.Data.Jws))), StringComparison.Ordinal);
         Assert.Contains("not base64", Reason(With(Data("***", good.Data.Jws))), StringComparison.Ordinal);
-        Assert.Contains("does not verify", Reason(With(Data(Base64Text.Encode("""{"id":"y"}"""u8), good.Data.Jws))), StringComparison.Ordinal);
+        Assert.Contains("does not verify", Reason(With(Data(Base64UrlEncoding.EncodeStandard("""{"id":"y"}"""u8), good.Data.Jws))), StringComparison.Ordinal);
         Assert.Contains("different keys", Reason(With(Data(good.Data.Base64, Jws(j => j["header"]!["kid"] = other.DidKey)))), StringComparison.Ordinal);
-        Assert.Contains("does not verify", Reason(With(Data(good.Data.Base64, Jws(j => j["signature"] = Base64Text.EncodeUrl(other.Sign("x"u8)))))), StringComparison.Ordinal);
+        Assert.Contains("does not verify", Reason(With(Data(good.Data.Base64, Jws(j => j["signature"] = Base64UrlEncoding.Encode(other.Sign("x"u8)))))), StringComparison.Ordinal);
         Assert.Contains("signature", Reason(With(Data(good.Data.Base64, Jws(j => j["signature"] = "AAAA")))), StringComparison.Ordinal);
         Assert.Contains("no signature", Reason(With(Data(good.Data.Base64, Jws(j => j.Remove("signature"))))), StringComparison.Ordinal);
         Assert.Contains("no protected", Reason(With(Data(good.Data.Base64, Jws(j => j.Remove("protected"))))), StringComparison.Ordinal);
-        Assert.Contains("not JSON", Reason(With(Data(good.Data.Base64, Jws(j => j["protected"] = Base64Text.EncodeUrl("nope"u8))))), StringComparison.Ordinal);
-        Assert.Contains("alg", Reason(With(Data(good.Data.Base64, Jws(j => j["protected"] = Base64Text.EncodeUrl("""{"alg":"ES256"}"""u8))))), StringComparison.Ordinal);
-        Assert.Contains("JWK", Reason(With(Data(good.Data.Base64, Jws(j => j["protected"] = Base64Text.EncodeUrl("""{"alg":"EdDSA","jwk":{"kty":"EC","crv":"P-256","x":"AA"}}"""u8))))), StringComparison.Ordinal);
+        Assert.Contains("not JSON", Reason(With(Data(good.Data.Base64, Jws(j => j["protected"] = Base64UrlEncoding.Encode("nope"u8))))), StringComparison.Ordinal);
+        Assert.Contains("alg", Reason(With(Data(good.Data.Base64, Jws(j => j["protected"] = Base64UrlEncoding.Encode("""{"alg":"ES256"}"""u8))))), StringComparison.Ordinal);
+        Assert.Contains("JWK", Reason(With(Data(good.Data.Base64, Jws(j => j["protected"] = Base64UrlEncoding.Encode("""{"alg":"EdDSA","jwk":{"kty":"EC","crv":"P-256","x":"AA"}}"""u8))))), StringComparison.Ordinal);
         Assert.Contains("did:key", Reason(With(Data(good.Data.Base64, Jws(j => j["header"]!["kid"] = "did:key:z6Mkbad")))), StringComparison.Ordinal);
         Assert.Contains("signatures", Reason(With(Data(good.Data.Base64, new JsonObject { ["signatures"] = new JsonArray() }))), StringComparison.Ordinal);
         Assert.Contains("Malformed JWS", Reason(With(Data(good.Data.Base64, Jws(j => j["header"] = "x")))), StringComparison.Ordinal);
 
         // Key only in the header kid (no protected jwk) is accepted, as Credo's jwkResolver does.
-        var protectedKidOnly = Base64Text.EncodeUrl("""{"alg":"EdDSA"}"""u8);
-        var payloadUrl = Base64Text.ToBase64Url(good.Data.Base64!);
+        var protectedKidOnly = Base64UrlEncoding.Encode("""{"alg":"EdDSA"}"""u8);
+        var payloadUrl = Base64UrlEncoding.ToUrlText(good.Data.Base64!);
         var kidOnly = new JsonObject
         {
             ["protected"] = protectedKidOnly,
-            ["signature"] = Base64Text.EncodeUrl(key.Sign(Encoding.ASCII.GetBytes($"{protectedKidOnly}.{payloadUrl}"))),
+            ["signature"] = Base64UrlEncoding.Encode(key.Sign(Encoding.ASCII.GetBytes($"{protectedKidOnly}.{payloadUrl}"))),
             ["header"] = new JsonObject { ["kid"] = key.DidKey },
         };
         Assert.Equal([key.Verkey], AttachmentJws.Verify(With(Data(good.Data.Base64, kidOnly))).SignerVerkeys);
