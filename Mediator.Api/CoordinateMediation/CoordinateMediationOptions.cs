@@ -46,7 +46,6 @@ public sealed class CoordinateMediationOptions : IValidatableObject
     /// The endpoint written into mediate-grant (the wallet puts it into every DID document and invitation it creates,
     /// so senders post their forwards there). Default: <c>Mediator:PublicEndpoint</c>. Credo reads one URL string.
     /// </summary>
-    [Url]
     public string? GrantEndpoint { get; set; }
 
     public RoutingKeyFormat RoutingKeyFormat { get; set; } = RoutingKeyFormat.DidKey;
@@ -58,6 +57,12 @@ public sealed class CoordinateMediationOptions : IValidatableObject
         {
             yield return new ValidationResult(
                 $"{SectionName}:Policy is AllowList but neither AllowedLabels nor AllowedDids lists anyone.", [nameof(Policy)]);
+        }
+        if (!string.IsNullOrWhiteSpace(GrantEndpoint)
+            && (!Uri.TryCreate(GrantEndpoint, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https" or "ws" or "wss")))
+        {
+            yield return new ValidationResult(
+                $"The mediate-grant endpoint '{GrantEndpoint}' is not an absolute http(s) or ws(s) URL.", [nameof(GrantEndpoint)]);
         }
         if (!Enum.IsDefined(RoutingKeyFormat))
             yield return new ValidationResult($"{SectionName}:RoutingKeyFormat is not a known format.", [nameof(RoutingKeyFormat)]);

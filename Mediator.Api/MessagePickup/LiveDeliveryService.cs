@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Mediator.Api.Routing;
 using Mediator.Didcomm.Messages;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Pickup.Core;
@@ -21,13 +22,16 @@ public delegate Task LiveDeliverySend(MessageBuilder message, CancellationToken 
 /// removed and its leases are released at once, so a reconnecting wallet gets them again (no loss on a half-open socket).
 /// </summary>
 public sealed class LiveDeliveryService(
-    ILiveSessionRegistry registry,
-    IMessagePickupRepository queue,
+    IServiceProvider services,
     RoutingMetrics metrics,
     IOptions<MessagePickupOptions> options,
     ILogger<LiveDeliveryService> logger) : IMessageDeliveryHandler, IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, LiveSession> _sessions = new(StringComparer.Ordinal);
+
+    // Resolved on first use: Pickup.Core's repository depends on the delivery handlers, this service among them.
+    private ILiveSessionRegistry Registry => field ??= services.GetRequiredService<ILiveSessionRegistry>();
+    private IMessagePickupRepository Queue => field ??= services.GetRequiredService<IMessagePickupRepository>();
 
     /// <summary>Live sessions held by this replica now.</summary>
     public int Count => _sessions.Count;
@@ -53,7 +57,7 @@ public sealed class LiveDeliveryService(
         try
         {
             // Registered after the local session exists: Pickup.Core wakes it at once if messages are waiting.
-            await registry.RegisterSessionAsync(connectionId.ToString(), sessionId, cancellationToken).ConfigureAwait(false);
+            await Registry.RegisterSessionAsync(connectionId.ToString(), sessionId, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -72,7 +76,7 @@ public sealed class LiveDeliveryService(
         await session.Cancellation.CancelAsync().ConfigureAwait(false);
         try
         {
-            await registry.RemoveSessionAsync(sessionId, cancellationToken).ConfigureAwait(false);
+            await Registry.RemoveSessionAsync(sessionId, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -90,7 +94,7 @@ public sealed class LiveDeliveryService(
         }
         // Pickup.Core holds a session this service does not (it ended while the wake-up was under way): drop it there too
         // so that new messages go to the notifier instead of waiting for a socket that is gone.
-        return registry.RemoveSessionAsync(sessionId, cancellationToken);
+        return Registry.RemoveSessionAsync(sessionId, cancellationToken);
     }
 
     private async Task RunAsync(LiveSession session)
@@ -103,7 +107,7 @@ public sealed class LiveDeliveryService(
                 session.Wake.Reader.TryRead(out _);
                 while (!token.IsCancellationRequested)
                 {
-                    var taken = await queue.TakeFromQueueAsync(new TakeFromQueueRequest(
+                    var taken = await Queue.TakeFromQueueAsync(new TakeFromQueueRequest(
                         session.ConnectionId.ToString(), options.Value.LiveBatchSize, SessionId: session.SessionId), token).ConfigureAwait(false);
                     if (taken.Count == 0) break;
                     var delivery = new MessageBuilder(MessagePickupMessages.Delivery)

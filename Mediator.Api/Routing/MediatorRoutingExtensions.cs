@@ -2,6 +2,7 @@ using Mediator.Api.CoordinateMediation;
 using Mediator.Api.MessagePickup;
 using Mediator.Api.PushNotifications;
 using Mediator.Api.Routing;
+using Mediator.Api.Agent;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -47,6 +48,22 @@ public static class MediatorRoutingExtensions
         services.TryAddSingleton<LiveDeliveryService>();
         services.TryAddSingleton<MessagePickupService>();
         services.TryAddSingleton<PushNotificationsService>();
+
+        services.AddMessageHandler<ForwardHandler>(ForwardMessage.Type);
+        services.AddDidcommProtocol("https://didcomm.org/routing/1.0", "mediator");
+        services.AddMessageHandler<CoordinateMediationHandler>(
+            CoordinateMediationMessages.MediateRequest, CoordinateMediationMessages.KeylistUpdate, CoordinateMediationMessages.KeylistQuery);
+        services.AddDidcommProtocol(CoordinateMediationMessages.Protocol, "mediator");
+        services.AddMessageHandler<MessagePickupHandler>(MessagePickupMessages.BatchPickup);
+        services.AddDidcommProtocol(MessagePickupMessages.ProtocolV1, "mediator");
+        services.AddMessageHandler<MessagePickupHandler>(MessagePickupMessages.StatusRequest, MessagePickupMessages.DeliveryRequest,
+            MessagePickupMessages.MessagesReceived, MessagePickupMessages.LiveDeliveryChange);
+        services.AddDidcommProtocol(MessagePickupMessages.ProtocolV2, "mediator");
+        services.AddMessageHandler<PushNotificationsHandler>(PushNotificationMessages.FcmSetDeviceInfo, PushNotificationMessages.FcmGetDeviceInfo,
+            PushNotificationMessages.ApnsSetDeviceInfo, PushNotificationMessages.ApnsGetDeviceInfo);
+        services.AddDidcommProtocol(PushNotificationMessages.FcmProtocol, "notification-sender");
+        services.AddDidcommProtocol(PushNotificationMessages.ApnsProtocol, "notification-sender");
+        services.TryAddSingleton<Mediator.Api.Agent.IOutboundQueue, PickupOutboundQueue>();
 
         var pickup = builder.AddPickupCore();
         services.AddSingleton<IMessageDeliveryHandler>(sp => sp.GetRequiredService<LiveDeliveryService>());
