@@ -94,6 +94,13 @@ public static class CredoHarness
                 throw new InvalidOperationException($"The Credo interop tests need Node 20 or later; 'node --version' says '{version.Output.Trim()}'.");
             if (!File.Exists(Path.Combine(directory, "node_modules", "@credo-ts", "core", "package.json")))
             {
+                // Mediator.Api.Tests installs the same folder, maybe at the same time in another test process.
+                await using var fileLock = await AcquireInstallLockAsync(directory, cancellationToken).ConfigureAwait(false);
+                if (File.Exists(Path.Combine(directory, "node_modules", "@credo-ts", "core", "package.json")))
+                {
+                    _installed = true;
+                    return;
+                }
                 var install = await RunToEndAsync("bash", [Path.Combine(directory, "ci.sh"), "install"], directory,
                     TimeSpan.FromMinutes(5), cancellationToken, missing: "bash is not installed.").ConfigureAwait(false);
                 if (install.ExitCode != 0 || !File.Exists(Path.Combine(directory, "node_modules", "@credo-ts", "core", "package.json")))
@@ -168,6 +175,37 @@ public static class CredoHarness
                 Duration = stopwatch.Elapsed,
                 Log = log,
             };
+        }
+    }
+
+    /// <summary>
+    /// The cross-process lock around <c>npm ci</c> in the harness folder, the same file Mediator.Api.Tests' CredoModel
+    /// takes: /tmp/pickupaspire-npm-install-(first 16 hex of SHA-256 of the folder's full path).lock, held exclusively.
+    /// </summary>
+    private static async Task<FileStream> AcquireInstallLockAsync(string directory, CancellationToken cancellationToken)
+    {
+        var name = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(directory)))[..16];
+        var path = Path.Combine(Path.GetTempPath(), $"pickupaspire-npm-install-{name}.lock");
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromMinutes(5));
+        while (true)
+        {
+            try
+            {
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException)
+            {
+                try
+                {
+                    // Another process holds it (it is installing): poll, there is no event for a released file lock.
+                    await Task.Delay(TimeSpan.FromMilliseconds(500), timeout.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    throw new TimeoutException($"Another process kept {path} (npm ci in {directory}) for more than 5 minutes.");
+                }
+            }
         }
     }
 
