@@ -22,13 +22,48 @@ public sealed class CredoInteropTests(MediatorPairFixture mediators, ITestOutput
     }
 
     [Fact]
-    public async Task Socket_killed_mid_stream_loses_nothing_and_delivers_nothing_twice()
+    public async Task Socket_killed_mid_stream_loses_nothing_and_redelivers_only_unacknowledged_messages()
     {
-        // The recipient's WebSocket is destroyed (no close handshake) once a quarter of the batch is sent: the messages
-        // pushed but not acknowledged must come again (lease / reconnect), acknowledged ones never.
-        var options = new ScenarioOptions(mediators.A.InvitationUrl) { Pickup = "live", Count = Count, Phases = ["drop"] };
+        // The recipient's WebSocket is destroyed (no close handshake) once a quarter of the batch is sent. Nothing may be
+        // lost: what was pushed but not acknowledged must come again. Extra copies are acceptable only as redeliveries of
+        // messages not yet acknowledged: the mediator deletes a message when it processes its acknowledgement, so each
+        // extra copy must have been handed out while the original was still queued, and the wallet's acknowledgement of
+        // that copy then finds nothing to remove. Checked from the mediator's log: ids listed but not found in the
+        // recipient's messages-received = extra copies the recipient got, and no such acknowledgement before the live
+        // session was lost. (Limit: an acknowledgement that failed to delete a message, followed by a redelivery,
+        // would balance the same way; the mediator deletes by id and connection, whatever the lease.)
+        var shared = await mediators.DropRunAsync();
+        var run = shared.Run;
+        var problems = new List<string>();
+        var recipients = mediators.A.MediationGrantsSince(shared.MarkA, "credo-recipient");
+        var extraCopies = run.Phases.Sum(p => p.GetProperty("received").GetInt32() - p.GetProperty("unique").GetInt32());
+        if (recipients.Count != 1)
+        {
+            problems.Add($"expected one recipient connection granted mediation on A during the run, found {recipients.Count}");
+        }
+        else
+        {
+            var acks = mediators.A.AcknowledgementsSince(shared.MarkA, recipients[0]);
+            output.WriteLine($"recipient connection {recipients[0]}: {acks.Acknowledgements} messages-received listing {acks.Listed} ids, " +
+                             $"{acks.Removed} removed, {acks.NotFound} no longer queued; {acks.Delivered} messages delivered; " +
+                             $"{extraCopies} extra copies received");
+            foreach (var line in acks.PartialLines) output.WriteLine("  " + line);
+            if (acks.NotFound != extraCopies)
+                problems.Add($"acknowledged ids no longer queued: expected {extraCopies} (one per extra copy received), got {acks.NotFound}");
+            if (acks.PartialBeforeSessionLoss.Count > 0)
+                problems.Add($"acknowledgements of already removed messages before the live session was lost: {string.Join(" | ", acks.PartialBeforeSessionLoss)}");
+        }
+        ScenarioAssert.Passed(run, shared.Options, [(mediators.A, shared.MarkA)], output, tolerateDuplicates: true, moreProblems: problems);
+        Assert.True(run.Phases.Single().GetProperty("socketsDropped").GetInt32() >= 1);
+    }
 
-        await RunAsync(options, mediators.A);
+    [Fact]
+    public async Task Socket_killed_mid_stream_delivers_each_message_exactly_once()
+    {
+        // The same run read strictly: every message once, no extra copy at all (what the wallet's user sees).
+        var shared = await mediators.DropRunAsync();
+
+        ScenarioAssert.Passed(shared.Run, shared.Options, [(mediators.A, shared.MarkA)], output);
     }
 
     [Fact]
@@ -60,39 +95,6 @@ public sealed class CredoInteropTests(MediatorPairFixture mediators, ITestOutput
     public async Task Polling_pickup_delivers_200_messages_exactly_once_while_online_and_after_offline()
     {
         var options = new ScenarioOptions(mediators.A.InvitationUrl) { Pickup = "poll", Count = Count, Phases = ["live", "offline"] };
-
-        await RunAsync(options, mediators.A);
-    }
-
-    [Fact]
-    public async Task Forwards_sent_to_the_websocket_endpoint_reach_the_live_recipient()
-    {
-        // The recipient's invitation names the mediator's ws:// endpoint: the sender opens a socket per forward, sends
-        // it and closes at once (Credo does so for a message that expects no reply); each must still be processed.
-        var options = new ScenarioOptions(mediators.A.InvitationUrl)
-        {
-            Pickup = "live", Count = 50, Phases = ["live"], InvitationEndpoint = mediators.A.WebSocketEndpoint,
-        };
-
-        await RunAsync(options, mediators.A);
-    }
-
-    [Fact]
-    public async Task Connections_1_0_wallet_gets_mediation_and_every_message()
-    {
-        // Credo prefers DID Exchange whenever it is offered: an invitation offering only Connections 1.0 makes both
-        // agents take the mediator through Connections 1.0 (response with connection~sig by the invitation key).
-        var connectionsOnly = InvitationUrl.WithHandshakeProtocols(mediators.A.InvitationUrl, "https://didcomm.org/connections/1.0");
-        var options = new ScenarioOptions(connectionsOnly) { Pickup = "live", Count = 20, Phases = ["live", "offline"] };
-
-        await RunAsync(options, mediators.A);
-    }
-
-    [Fact]
-    public async Task Wallet_without_a_pickup_strategy_discovers_pickup_2_0_and_gets_every_message()
-    {
-        // No mediatorPickupStrategy: Credo asks discover-features for messagepickup/2.0 and then polls with it.
-        var options = new ScenarioOptions(mediators.A.InvitationUrl) { Pickup = "auto", Count = 20, Phases = ["live", "offline"] };
 
         await RunAsync(options, mediators.A);
     }

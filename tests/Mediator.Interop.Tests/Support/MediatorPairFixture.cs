@@ -42,6 +42,24 @@ public sealed class MediatorPairFixture : IAsyncLifetime
         _b = b.Result;
     }
 
+    private Lazy<Task<SharedRun>>? _dropRun;
+
+    /// <summary>
+    /// One drop-phase scenario on replica A (200 messages, the recipient's socket destroyed once 50 are sent), run on
+    /// first use and judged by several tests (exactly-once vs. at-least-once readings of the same run).
+    /// </summary>
+    public Task<SharedRun> DropRunAsync()
+    {
+        _dropRun ??= new Lazy<Task<SharedRun>>(async () =>
+        {
+            var options = new ScenarioOptions(A.InvitationUrl) { Pickup = "live", Count = 200, Phases = ["drop"] };
+            var mark = A.Log.Mark();
+            var run = await CredoHarness.RunScenarioAsync(options, LogDirectory, CancellationToken.None);
+            return new SharedRun(options, run, mark);
+        });
+        return _dropRun.Value;
+    }
+
     public async Task DisposeAsync()
     {
         // Both are stopped even if the first one fails to stop cleanly; a leftover process fails the class.
@@ -55,3 +73,6 @@ public sealed class MediatorPairFixture : IAsyncLifetime
         }
     }
 }
+
+/// <summary>A scenario run shared by several tests, with the replica log mark taken before it started.</summary>
+public sealed record SharedRun(ScenarioOptions Options, ScenarioRun Run, int MarkA);

@@ -69,6 +69,9 @@ public sealed class MediatorReplica : IAsyncDisposable
         ["Logging__LogLevel__Default"] = "Information",
         ["Logging__LogLevel__Microsoft.AspNetCore"] = "Warning",
         ["Logging__LogLevel__Microsoft.AspNetCore.Hosting.Diagnostics"] = "Information",
+        // Each delivery (live / delivery-request) and each acknowledgement with its count: the evidence for loss and
+        // duplicate findings.
+        ["Logging__LogLevel__Mediator.Api.MessagePickup"] = "Debug",
         // Npgsql logs every command at Information: too much for a 400-message scenario (set it back for an investigation).
         ["Logging__LogLevel__Npgsql"] = Environment.GetEnvironmentVariable("PICKUP_INTEROP_NPGSQL_LOGLEVEL") ?? "Warning",
         ["ASPNETCORE_ENVIRONMENT"] = "Production",
@@ -180,9 +183,13 @@ public sealed class MediatorReplica : IAsyncDisposable
     }
 
     /// <summary>The last <paramref name="count"/> log lines (since <paramref name="sinceMark"/>), as one block.</summary>
-    public string LogTail(int count, int sinceMark = 0) =>
-        $"--- mediator {Name} (port {Port}), last {count} log lines{(Log.FilePath is { } f ? $", full log: {f}" : "")} ---"
-        + Environment.NewLine + string.Join(Environment.NewLine, Log.Tail(count, sinceMark));
+    /// <remarks>Request start/finish lines are left out (they are in the full log file).</remarks>
+    public string LogTail(int count, int sinceMark = 0)
+    {
+        var lines = Log.Since(sinceMark).Where(l => !l.Contains("Microsoft.AspNetCore.Hosting.Diagnostics", StringComparison.Ordinal)).ToList();
+        return $"--- mediator {Name} (port {Port}), last {count} log lines without request lines{(Log.FilePath is { } f ? $", full log: {f}" : "")} ---"
+               + Environment.NewLine + string.Join(Environment.NewLine, lines.Skip(Math.Max(0, lines.Count - count)).Select(l => LogBuffer.Cut(l, 800)));
+    }
 
     /// <summary>Log lines since the mark at warning level or worse (simple console format: "warn:", "fail:", "crit:").</summary>
     public IReadOnlyList<string> ProblemsSince(int mark) =>
@@ -192,6 +199,39 @@ public sealed class MediatorReplica : IAsyncDisposable
     /// <summary>Requests this replica finished since the mark with the given method (from the hosting diagnostics log).</summary>
     public int RequestsSince(int mark, string method) =>
         Log.Since(mark).Count(l => l.Contains($"Request finished HTTP/1.1 {method} ", StringComparison.Ordinal));
+
+    /// <summary>Mediator connection ids granted mediation since the mark to agents with this label (credo-recipient, credo-sender).</summary>
+    public IReadOnlyList<string> MediationGrantsSince(int mark, string label) =>
+        Log.Since(mark).Select(l => GrantLine.Match(l)).Where(m => m.Success && m.Groups[2].Value == label).Select(m => m.Groups[1].Value).ToList();
+
+    /// <summary>The pickup 2.0 acknowledgements (messages-received) of one connection since the mark, from the debug log.</summary>
+    public AcknowledgementLog AcknowledgementsSince(int mark, string connectionId)
+    {
+        var lines = Log.Since(mark);
+        var acks = new List<(int Line, int Removed, int Listed)>();
+        int? sessionLost = null;
+        var delivered = 0;
+        for (var i = 0; i < lines.Count; i++)
+        {
+            if (AckLine.Match(lines[i]) is { Success: true } ack && ack.Groups[1].Value == connectionId)
+                acks.Add((i, int.Parse(ack.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture),
+                    int.Parse(ack.Groups[3].Value, System.Globalization.CultureInfo.InvariantCulture)));
+            else if (DeliveredLine.Match(lines[i]) is { Success: true } delivery && delivery.Groups[2].Value == connectionId)
+                delivered += int.Parse(delivery.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+            else if (sessionLost is null && lines[i].Contains($"Live delivery off for connection {connectionId}", StringComparison.Ordinal))
+                sessionLost = i;
+        }
+        return new AcknowledgementLog(acks.Count, acks.Sum(a => a.Listed), acks.Sum(a => a.Removed), delivered,
+            acks.Where(a => a.Removed < a.Listed).Select(a => lines[a.Line]).ToList(),
+            acks.Where(a => a.Removed < a.Listed && (sessionLost is null || a.Line < sessionLost)).Select(a => lines[a.Line]).ToList());
+    }
+
+    private static readonly System.Text.RegularExpressions.Regex GrantLine =
+        new(@"Mediation granted to connection (\S+) \((.*)\)$", System.Text.RegularExpressions.RegexOptions.Compiled);
+    private static readonly System.Text.RegularExpressions.Regex AckLine =
+        new(@"Connection (\S+) acknowledged (\d+) messages \((\d+) ids listed\)", System.Text.RegularExpressions.RegexOptions.Compiled);
+    private static readonly System.Text.RegularExpressions.Regex DeliveredLine =
+        new(@"Delivered (\d+) messages to connection (\S+) \(", System.Text.RegularExpressions.RegexOptions.Compiled);
 
     public async ValueTask DisposeAsync()
     {
@@ -221,4 +261,16 @@ public sealed class MediatorReplica : IAsyncDisposable
     }
 
     private static string Truncate(string text, int length) => text.Length <= length ? text : text[..length] + "…";
+}
+
+/// <summary>
+/// A connection's acknowledgements as the mediator logged them: how many ids the wallet listed and how many of them
+/// were still queued (removed); the partial ones (an id no longer queued: acknowledged a second time), and those of
+/// them logged before the wallet's live session was first lost (which no socket loss can explain).
+/// </summary>
+public sealed record AcknowledgementLog(int Acknowledgements, int Listed, int Removed, int Delivered,
+    IReadOnlyList<string> PartialLines, IReadOnlyList<string> PartialBeforeSessionLoss)
+{
+    /// <summary>Listed ids that were no longer queued.</summary>
+    public int NotFound => Listed - Removed;
 }
