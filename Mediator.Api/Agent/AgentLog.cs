@@ -19,6 +19,9 @@ internal static partial class AgentLog
     [LoggerMessage(2005, LogLevel.Warning, "A problem report ({Code}) could not be sent: no reply path")]
     public static partial void ProblemReportUndeliverable(ILogger logger, string code);
 
+    [LoggerMessage(2007, LogLevel.Information, "Problem report {MessageType} received (thread {ThreadId}, connection {ConnectionId}): {Description}")]
+    public static partial void ProblemReportReceived(ILogger logger, string messageType, string? threadId, Guid? connectionId, string description);
+
     [LoggerMessage(2006, LogLevel.Debug, "Handled {MessageType} ({MessageId}) from connection {ConnectionId}")]
     public static partial void Handled(ILogger logger, string messageType, string messageId, Guid? connectionId);
 }

@@ -165,8 +165,17 @@ public sealed class InboundMessageProcessor(
         if (session is TransportSessionBase b) b.SetReturnRoute(message.ReturnRoute, message.Transport?.ReturnRouteThread);
         if (connection is not null) BindSession(session, message, connection, sessions);
 
+        var isProblemReport = message.Type.MessageName is "problem-report" or "problem_report";
         if (!handlers.TryResolve(message.Type, out var handler, out var registeredType))
         {
+            if (isProblemReport)
+            {
+                // RFC 0035: a problem report is never answered with a problem report (no loops between agents).
+                AgentLog.ProblemReportReceived(logger, message.Type.Uri, message.Thread?.ThreadId, connection?.Id,
+                    message.GetObject("description")?.ToJsonString() ?? "(no description)");
+                return InboundResult.Processed with { MessageType = message.Type.Uri };
+            }
+
             var context = CreateContext(message, message.Type, unpacked, key, connection, session, isMediatorKey);
             var reason = $"Message type {message.Type.Uri} is not supported by this mediator.";
             await context.SendProblemReportAsync(ProblemCodes.UnsupportedMessage, reason, cancellationToken).ConfigureAwait(false);
@@ -182,13 +191,15 @@ public sealed class InboundMessageProcessor(
         }
         catch (ProblemReportException e)
         {
-            await handlerContext.SendProblemReportAsync(e.Code, e.Message, cancellationToken, e.ProblemReportType).ConfigureAwait(false);
+            if (!isProblemReport)
+                await handlerContext.SendProblemReportAsync(e.Code, e.Message, cancellationToken, e.ProblemReportType).ConfigureAwait(false);
             return new InboundResult(InboundError.Rejected, $"{e.Code}: {e.Message}", registeredType.Uri);
         }
         catch (MalformedMessageException e)
         {
             var reason = $"The message is malformed: {Describe(e)}";
-            await handlerContext.SendProblemReportAsync(ProblemCodes.MessageParseFailure, reason, cancellationToken).ConfigureAwait(false);
+            if (!isProblemReport)
+                await handlerContext.SendProblemReportAsync(ProblemCodes.MessageParseFailure, reason, cancellationToken).ConfigureAwait(false);
             return new InboundResult(InboundError.MalformedMessage, reason, registeredType.Uri);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -198,6 +209,8 @@ public sealed class InboundMessageProcessor(
         catch (Exception e)
         {
             AgentLog.HandlerFailed(logger, e, message.Type.Uri, message.Id);
+            if (isProblemReport)
+                return new InboundResult(InboundError.InternalError, "The mediator failed to process the message.", registeredType.Uri);
             try
             {
                 await handlerContext.SendProblemReportAsync(ProblemCodes.RequestProcessingError,

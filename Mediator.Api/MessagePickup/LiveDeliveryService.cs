@@ -19,7 +19,8 @@ public delegate Task LiveDeliverySend(MessageBuilder message, CancellationToken 
 /// send loop that takes (leases) the connection's available messages and pushes them as <c>delivery</c> messages until
 /// none is left. A pushed message stays leased until <c>messages-received</c> removes it; if the wallet never
 /// acknowledges it, the lease expires and it is pushed again; when the socket closes or a send fails the session is
-/// removed and its leases are released at once, so a reconnecting wallet gets them again (no loss on a half-open socket).
+/// removed and its leases are released (after a short grace for acknowledgements in flight), so a reconnecting wallet
+/// gets them again (no loss on a half-open socket).
 /// </summary>
 public sealed class LiveDeliveryService(
     IServiceProvider services,
@@ -28,6 +29,8 @@ public sealed class LiveDeliveryService(
     ILogger<LiveDeliveryService> logger) : IMessageDeliveryHandler, IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, LiveSession> _sessions = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte> _closing = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _disposed = new();
 
     // Resolved on first use: Pickup.Core's repository depends on the delivery handlers, this service among them.
     private ILiveSessionRegistry Registry => field ??= services.GetRequiredService<ILiveSessionRegistry>();
@@ -68,8 +71,8 @@ public sealed class LiveDeliveryService(
         MessagePickupLog.LiveStarted(logger, connectionId, sessionId);
     }
 
-    /// <summary>Ends live delivery on this session (live-delivery-change false, or the socket closed). Unacknowledged
-    /// messages leased to it become deliverable again at once. Unknown sessions are ignored.</summary>
+    /// <summary>Ends live delivery on this session (live-delivery-change false): unacknowledged messages leased to it
+    /// become deliverable again at once. Unknown sessions are ignored.</summary>
     public async Task StopAsync(string sessionId, CancellationToken cancellationToken)
     {
         if (!_sessions.TryRemove(sessionId, out var session)) return;
@@ -84,6 +87,45 @@ public sealed class LiveDeliveryService(
         }
     }
 
+    /// <summary>
+    /// The session's socket closed (or a send on it failed): pushing stops at once; after
+    /// <see cref="MessagePickupOptions.ClosedSessionReleaseDelay"/> the session leaves Pickup.Core, which releases what was
+    /// pushed on it and not acknowledged (a reconnected session then gets it) and sends new messages to the notifier when
+    /// no other session is live.
+    /// </summary>
+    public async Task SessionClosedAsync(string sessionId)
+    {
+        if (!_sessions.TryRemove(sessionId, out var session)) return;
+        await session.Cancellation.CancelAsync().ConfigureAwait(false);
+        MessagePickupLog.LiveStopped(logger, session.ConnectionId, sessionId);
+        var delay = options.Value.ClosedSessionReleaseDelay;
+        if (delay > TimeSpan.Zero)
+        {
+            _closing[sessionId] = 0;
+            try
+            {
+                await Task.Delay(delay, _disposed.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return; // shutting down: Pickup.Core releases this instance's sessions and leases when it stops
+            }
+            finally
+            {
+                _closing.TryRemove(sessionId, out _);
+            }
+        }
+        try
+        {
+            await Registry.RemoveSessionAsync(sessionId, _disposed.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The lease expiry and Pickup.Core's reaper still release them.
+            MessagePickupLog.LiveLoopFailed(logger, e, session.ConnectionId, sessionId);
+        }
+    }
+
     /// <inheritdoc />
     public Task MessagesAvailableAsync(string connectionId, string sessionId, IReadOnlyList<Guid> hintedIds, CancellationToken cancellationToken)
     {
@@ -92,6 +134,8 @@ public sealed class LiveDeliveryService(
             session.Signal();
             return Task.CompletedTask;
         }
+        // A closed session waiting out its release delay: it is removed from Pickup.Core when that ends.
+        if (_closing.ContainsKey(sessionId)) return Task.CompletedTask;
         // Pickup.Core holds a session this service does not (it ended while the wake-up was under way): drop it there too
         // so that new messages go to the notifier instead of waiting for a socket that is gone.
         return Registry.RemoveSessionAsync(sessionId, cancellationToken);
@@ -120,7 +164,7 @@ public sealed class LiveDeliveryService(
                     {
                         // The socket is gone: release the leases now instead of waiting for them to expire.
                         MessagePickupLog.LiveSendFailed(logger, e, session.ConnectionId, session.SessionId);
-                        await StopAsync(session.SessionId, CancellationToken.None).ConfigureAwait(false);
+                        _ = SessionClosedAsync(session.SessionId);
                         return;
                     }
                     metrics.Delivered(taken.Count, "live");
@@ -144,6 +188,7 @@ public sealed class LiveDeliveryService(
 
     public async ValueTask DisposeAsync()
     {
+        await _disposed.CancelAsync().ConfigureAwait(false);
         foreach (var session in _sessions.Values)
         {
             await session.Cancellation.CancelAsync().ConfigureAwait(false);

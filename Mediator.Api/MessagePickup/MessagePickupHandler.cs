@@ -42,7 +42,11 @@ public sealed class MessagePickupHandler(MessagePickupService service, LiveDeliv
                     throw new InvalidOperationException($"The WebSocket session {session.Id} is closed.");
             };
             // Registered before the session goes live: a socket that closes meanwhile still ends it.
-            session.OnClosed(s => live.StopAsync(s.Id, CancellationToken.None));
+            session.OnClosed(s =>
+            {
+                _ = live.SessionClosedAsync(s.Id); // waits out the release delay in the background
+                return Task.CompletedTask;
+            });
         }
         return await service.HandleLiveDeliveryChangeAsync(context.Connection, context.Message, socketId, send, cancellationToken).ConfigureAwait(false);
     }

@@ -15,4 +15,13 @@ public sealed class MessagePickupOptions
     /// <c>MaxTakeLimit</c> bounds it too).</summary>
     [Range(1, 10_000)]
     public int MaxBatchSize { get; set; } = 100;
+
+    /// <summary>
+    /// When a live socket closes, how long the messages pushed on it and not yet acknowledged stay leased before they
+    /// are released for redelivery. Credo acknowledges a delivery at once, often over HTTP; an acknowledgement in flight
+    /// when the socket dies lands within this grace instead of racing the release (which would deliver it twice).
+    /// Zero releases at once. Messages never acknowledged come again after it (or after their lease, whichever is first).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
+    public TimeSpan ClosedSessionReleaseDelay { get; set; } = TimeSpan.FromSeconds(3);
 }

@@ -20,7 +20,9 @@ public sealed class MediatorInvitation(MediatorKeyRing keys, IOptions<MediatorOp
     public const string DidExchangeProtocol = "https://didcomm.org/didexchange/1.1";
     public const string ConnectionsProtocol = "https://didcomm.org/connections/1.0";
 
-    private (string Verkey, JsonObject Invitation, string Url)? _cached;
+    private Built? _cached; // a reference, so that concurrent requests never see a torn value
+
+    private sealed record Built(string Verkey, JsonObject Invitation, string Url);
 
     /// <summary>The invitation's <c>@id</c> (a handshake request's <c>~thread.pthid</c>).</summary>
     public string InvitationId => Get().Invitation["@id"]!.GetValue<string>();
@@ -34,10 +36,10 @@ public sealed class MediatorInvitation(MediatorKeyRing keys, IOptions<MediatorOp
     /// <summary><c>{PublicEndpoint}?oob={base64url(invitation JSON)}</c>.</summary>
     public string GetUrl() => Get().Url;
 
-    private (string Verkey, JsonObject Invitation, string Url) Get()
+    private Built Get()
     {
         var key = keys.MediatorKey;
-        if (_cached is { } cached && cached.Verkey == key.Verkey) return cached;
+        if (Volatile.Read(ref _cached) is { } cached && cached.Verkey == key.Verkey) return cached;
         var o = options.Value;
         var services = new JsonArray();
         var endpoints = o.Endpoints;
@@ -59,8 +61,8 @@ public sealed class MediatorInvitation(MediatorKeyRing keys, IOptions<MediatorOp
             .With("services", services)
             .ToJson();
         var url = $"{o.PublicEndpoint}?oob={Base64UrlEncoding.Encode(JsJson.ToUtf8Bytes(invitation))}";
-        var built = (key.Verkey, invitation, url);
-        _cached = built;
+        var built = new Built(key.Verkey, invitation, url);
+        Volatile.Write(ref _cached, built);
         return built;
     }
 

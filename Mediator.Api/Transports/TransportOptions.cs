@@ -20,6 +20,6 @@ public sealed class TransportOptions
     public TimeSpan WebSocketIdleTimeout { get; set; } = TimeSpan.FromMinutes(30);
 
     /// <summary>The extra path WebSockets are accepted on, besides <c>/</c>.</summary>
-    [Required]
+    [Required, RegularExpression("^/[A-Za-z0-9/_.-]*$", ErrorMessage = "Mediator:Transports:WebSocketPath must be a path starting with '/'.")]
     public string WebSocketPath { get; set; } = "/ws";
 }

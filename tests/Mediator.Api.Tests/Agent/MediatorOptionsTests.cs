@@ -14,6 +14,7 @@ public sealed class MediatorOptionsTests
     [InlineData("Mediator:MaxMessageBytes", "10", "MaxMessageBytes")]
     [InlineData("Mediator:Transports:WebSocketIdleTimeout", "00:00:00", "WebSocketIdleTimeout")]
     [InlineData("Mediator:HandshakeProtocols:0", "https://didcomm.org/didexchange/1.0", "HandshakeProtocols")]
+    [InlineData("Mediator:Transports:WebSocketPath", "ws", "WebSocketPath")]
     public async Task Invalid_configuration_stops_the_replica_at_start(string key, string value, string expected)
     {
         var e = await Assert.ThrowsAnyAsync<Exception>(() => MediatorTestHost.StartOnNewDatabaseAsync("options", new Dictionary<string, string?> { [key] = value }));

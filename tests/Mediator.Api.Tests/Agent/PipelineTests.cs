@@ -99,3 +99,27 @@ public sealed class PipelineTests
         Assert.Throws<ArgumentException>(() => services.AddDidcommProtocol("https://didcomm.org/no-version"));
     }
 }
+
+public sealed class ProblemReportLoopTests
+{
+    [Theory]
+    [InlineData("https://didcomm.org/notification/1.0/problem-report")]
+    [InlineData("https://didcomm.org/some-protocol/1.0/problem_report")]
+    public async Task A_problem_report_of_an_unhandled_type_is_logged_and_never_answered(string type)
+    {
+        await using var host = await MediatorTestHost.StartOnNewDatabaseAsync("pipeline");
+        var wallet = new TestWallet(host);
+        await wallet.GetInvitationAsync();
+        await wallet.ConnectWithDidExchangeAsync();
+
+        var report = ProblemReport.CreateForThread("unsupported-message", "I do not know that", "some-thread", type);
+        Assert.Null(await wallet.SendHttpAsync(report, ReturnRoute.All));
+
+        // A malformed one of a handled protocol gets no problem report either (no report about a report): the HTTP
+        // answer says why instead.
+        var malformed = new MessageBuilder("https://didcomm.org/didexchange/1.1/problem_report").WithThread("t-1");
+        using var response = await wallet.PostAsync(wallet.Pack(TestWallet.WithReturnRoute(malformed.ToJson(), ReturnRoute.All)));
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("description: is required", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+}
