@@ -28,6 +28,8 @@ public sealed class CredoMediationScenarioTests(CredoModel credo)
         var phaseLines = string.Join("\n", scenario.Events.Where(e => (string?)e["event"] == "phase").Select(e => e.ToJsonString()));
         Assert.True((bool?)summary["ok"] == true, $"scenario failed: {summary.ToJsonString()}\n{phaseLines}\nstderr:\n{scenario.StandardError}");
         Assert.Equal(phases.Split(','), summary["phases"]!.AsArray().Select(p => (string?)p!["phase"]));
+        await scenario.DisposeAsync();
+        await LiveDeliveryTests.EndLiveAsync(host, null);
     }
 
     [Fact]
@@ -48,5 +50,7 @@ public sealed class CredoMediationScenarioTests(CredoModel credo)
         var phaseLines = string.Join("\n", scenario.Events.Where(e => (string?)e["event"] == "phase").Select(e => e.ToJsonString()));
         Assert.True((bool?)summary["ok"] == true, $"scenario failed: {summary.ToJsonString()}\n{phaseLines}\nstderr:\n{scenario.StandardError}");
         Assert.Equal(["live", "offline"], summary["phases"]!.AsArray().Select(p => (string?)p!["phase"]));
+        await scenario.DisposeAsync();
+        await LiveDeliveryTests.EndLiveAsync(hostA, null);
     }
 }
