@@ -64,8 +64,20 @@ public sealed class CredoInteropTests(MediatorPairFixture mediators, ITestOutput
     {
         // The same run read strictly: every message once, no extra copy at all (what the wallet's user sees).
         var shared = await mediators.DropRunAsync();
+        var recipients = mediators.A.MediationGrantsSince(shared.MarkA, "credo-recipient");
+        var evidence = new List<string>();
+        if (recipients.Count == 1)
+        {
+            // For a failure: where the extra copies came from (the mediator's deliveries and acknowledgements around the
+            // socket loss, and the acknowledgements that found an id no longer queued).
+            var acks = mediators.A.AcknowledgementsSince(shared.MarkA, recipients[0]);
+            evidence.Add($"mediator accounting for connection {recipients[0]}: {acks.Delivered} delivered, {acks.Listed} ids acknowledged, " +
+                         $"{acks.Removed} removed, {acks.NotFound} no longer queued: {string.Join(" | ", acks.PartialLines.Select(l => LogBuffer.Cut(l, 200)))}");
+            foreach (var line in evidence) output.WriteLine(line);
+        }
 
-        ScenarioAssert.Passed(shared.Run, shared.Options, [(mediators.A, shared.MarkA)], output);
+        ScenarioAssert.Passed(shared.Run, shared.Options, [(mediators.A, shared.MarkA)], output,
+            moreProblems: shared.Run.Phases.Any(p => p.GetProperty("received").GetInt32() != p.GetProperty("unique").GetInt32()) ? evidence : null);
     }
 
     [Fact]
