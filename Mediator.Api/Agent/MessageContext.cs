@@ -142,7 +142,11 @@ public sealed class MessageContext
                 return new OutboundDelivery(DeliveryRoute.ReturnRoute, null, Session);
         }
 
-        if (Connection is { } connection)
+        // A problem report for a wallet without an endpoint of its own goes on the session its bad message came in on,
+        // while that is open, rather than into its pickup queue: it answers what the wallet just sent.
+        var answerOnSession = lastResortOnSession && Session.CanSend
+            && Connection is { } queued && OutboundMessageSender.IsQueueEndpoint(queued.TheirEndpoint);
+        if (Connection is { } connection && !answerOnSession)
         {
             var delivery = await _outbound.SendAsync(new OutboundMessage(connection, reply), cancellationToken).ConfigureAwait(false);
             if (delivery.Delivered) return delivery;

@@ -133,7 +133,7 @@ public sealed class OutboundMessageSender(
         if (message.SessionsOnly) return Undeliverable(connection, "no open session of the connection on this replica");
 
         var endpoint = connection.TheirEndpoint;
-        if (string.IsNullOrWhiteSpace(endpoint) || endpoint.StartsWith(QueueEndpoint, StringComparison.Ordinal))
+        if (IsQueueEndpoint(endpoint))
         {
             var queue = services.GetService(typeof(IOutboundQueue)) as IOutboundQueue;
             if (queue is null)
@@ -199,6 +199,11 @@ public sealed class OutboundMessageSender(
         MediatorTelemetry.OutboundDelivered(delivery.Route);
         return delivery;
     }
+
+    /// <summary>True when the connection has no endpoint of its own (none, or <c>didcomm:transport/queue</c>): what is
+    /// sent to it waits in its pickup queue.</summary>
+    public static bool IsQueueEndpoint(string? endpoint) =>
+        string.IsNullOrWhiteSpace(endpoint) || endpoint.StartsWith(QueueEndpoint, StringComparison.Ordinal);
 
     private OutboundDelivery Undeliverable(ConnectionRecord connection, string reason)
     {

@@ -95,13 +95,20 @@ public sealed class LiveDeliveryService(
     /// </summary>
     public async Task SessionClosedAsync(string sessionId)
     {
-        if (!_sessions.TryRemove(sessionId, out var session)) return;
+        var delay = options.Value.ClosedSessionReleaseDelay;
+        // Marked closing before it leaves _sessions: a wake-up arriving in between must not find it in neither map,
+        // which would remove it from Pickup.Core at once and hand its leased messages out again while the wallet's
+        // acknowledgements for them are still on their way.
+        var marked = delay > TimeSpan.Zero && _closing.TryAdd(sessionId, 0);
+        if (!_sessions.TryRemove(sessionId, out var session))
+        {
+            if (marked) _closing.TryRemove(sessionId, out _);
+            return;
+        }
         await session.Cancellation.CancelAsync().ConfigureAwait(false);
         MessagePickupLog.LiveStopped(logger, session.ConnectionId, sessionId);
-        var delay = options.Value.ClosedSessionReleaseDelay;
         if (delay > TimeSpan.Zero)
         {
-            _closing[sessionId] = 0;
             try
             {
                 await Task.Delay(delay, _disposed.Token).ConfigureAwait(false);

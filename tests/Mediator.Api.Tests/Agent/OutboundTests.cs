@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using System.Text.Json.Nodes;
 using Mediator.Api.Agent;
 using Mediator.Api.State;
@@ -97,7 +98,9 @@ public sealed class OutboundTests
     [Fact]
     public async Task An_endpoint_that_fails_or_is_unreachable_makes_the_message_undeliverable()
     {
-        await using var host = await MediatorTestHost.StartOnNewDatabaseAsync("outbound");
+        // Without an outbound queue (the composed mediator registers Pickup.Core's), a queue-only wallet is unreachable.
+        await using var host = await MediatorTestHost.StartOnNewDatabaseAsync("outbound",
+            services: s => s.RemoveAll<IOutboundQueue>());
         await using var endpoint = await TestEndpoint.StartAsync();
         endpoint.StatusCode = 400;
         var sender = host.Services.GetRequiredService<IOutboundMessageSender>();
