@@ -156,12 +156,14 @@ public sealed class LiveDeliveryService(
                     if (taken.Count == 0) break;
                     var delivery = new MessageBuilder(MessagePickupMessages.Delivery)
                         .With("~attach", MessagePickupService.DeliveryAttachments(taken));
+                    using var deliveryActivities = DeliveryActivities.Start(taken, session.SessionId);
                     try
                     {
                         await session.Send(delivery, token).ConfigureAwait(false);
                     }
                     catch (Exception e) when (e is not OperationCanceledException || !token.IsCancellationRequested)
                     {
+                        deliveryActivities.Fail(e);
                         // The socket is gone: release the leases now instead of waiting for them to expire.
                         MessagePickupLog.LiveSendFailed(logger, e, session.ConnectionId, session.SessionId);
                         _ = SessionClosedAsync(session.SessionId);
