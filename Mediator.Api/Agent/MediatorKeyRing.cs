@@ -1,17 +1,41 @@
 using System.Collections.Concurrent;
 using Mediator.Api.State;
 using Mediator.Didcomm.Keys;
+using Microsoft.Extensions.Options;
 
 namespace Mediator.Api.Agent;
 
 /// <summary>
 /// The mediator's key pairs: its identity key (from <see cref="MediatorIdentityStore"/>, the same on every replica)
-/// and per-connection keys (seeds stored with their connections). Key pairs are cached; connections are not.
+/// and per-connection keys (seeds stored with their connections). Key pairs are cached. Completed connections found by
+/// their per-connection key are cached for <see cref="MediatorStateOptions.ConnectionCacheTtl"/> (at most
+/// <see cref="MediatorStateOptions.ConnectionCacheMaxEntries"/>): a connection's keys never change, and a connection still
+/// in its handshake is always read fresh (another replica may complete it). An update or deletion on this replica drops
+/// the entry at once; one on another replica is seen when the entry expires. "Not found" is never cached (a connection
+/// created on another replica is found at once).
 /// </summary>
-public sealed class MediatorKeyRing(MediatorIdentityStore identityStore, ConnectionStore connections)
+public sealed class MediatorKeyRing
 {
     private readonly ConcurrentDictionary<string, Ed25519KeyPair> _connectionKeys = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, CachedConnection> _found = new(StringComparer.Ordinal);
+    private readonly MediatorIdentityStore identityStore;
+    private readonly ConnectionStore connections;
+    private readonly IOptions<MediatorStateOptions> options;
+    private readonly TimeProvider time;
     private Ed25519KeyPair? _mediatorKey;
+
+    public MediatorKeyRing(MediatorIdentityStore identityStore, ConnectionStore connections, IOptions<MediatorStateOptions> options,
+        TimeProvider time)
+    {
+        this.identityStore = identityStore;
+        this.connections = connections;
+        this.options = options;
+        this.time = time;
+        connections.Changed += Forget;
+    }
+
+    /// <summary>Connections held by the found-connection cache now.</summary>
+    public int CachedConnections => _found.Count;
 
     /// <summary>The mediator's identity key pair (invitation key, routing key). Available once the state layer has started.</summary>
     public Ed25519KeyPair MediatorKey
@@ -60,8 +84,46 @@ public sealed class MediatorKeyRing(MediatorIdentityStore identityStore, Connect
         ArgumentNullException.ThrowIfNull(verkey);
         if (verkey == MediatorKey.Verkey) return (MediatorKey, null);
         if (!Ed25519.IsVerkey(verkey)) return null;
+        var ttl = options.Value.ConnectionCacheTtl;
+        var now = time.GetUtcNow();
+        if (ttl > TimeSpan.Zero && _found.TryGetValue(verkey, out var hit))
+        {
+            if (now < hit.ExpiresAt) return (GetOurKey(hit.Connection), hit.Connection);
+            _found.TryRemove(KeyValuePair.Create(verkey, hit));
+        }
         var connection = await connections.FindByOurVerkeyAsync(verkey, cancellationToken).ConfigureAwait(false);
         if (connection is null || connection.OurKeyKind != OurKeyKind.ConnectionKey) return null;
+        if (ttl > TimeSpan.Zero && connection.State == ConnectionState.Completed) Remember(verkey, connection, now + ttl);
         return (GetOurKey(connection), connection);
     }
+
+    private void Remember(string verkey, ConnectionRecord connection, DateTimeOffset expiresAt)
+    {
+        var max = options.Value.ConnectionCacheMaxEntries;
+        if (_found.Count >= max)
+        {
+            var now = time.GetUtcNow();
+            foreach (var (key, entry) in _found)
+            {
+                if (entry.ExpiresAt <= now) _found.TryRemove(KeyValuePair.Create(key, entry));
+            }
+            // Still full: drop arbitrary entries down to 90 % (they are read again from the database when used).
+            foreach (var key in _found.Keys)
+            {
+                if (_found.Count < max * 9 / 10) break;
+                _found.TryRemove(key, out _);
+            }
+        }
+        _found[verkey] = new CachedConnection(connection, expiresAt);
+    }
+
+    private void Forget(Guid connectionId)
+    {
+        foreach (var (key, entry) in _found)
+        {
+            if (entry.Connection.Id == connectionId) _found.TryRemove(KeyValuePair.Create(key, entry));
+        }
+    }
+
+    private sealed record CachedConnection(ConnectionRecord Connection, DateTimeOffset ExpiresAt);
 }

@@ -31,6 +31,9 @@ public sealed class LiveDeliveryService(
     private readonly ConcurrentDictionary<string, LiveSession> _sessions = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _closing = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _disposed = new();
+    // Closes under way (release delay, then removal from Pickup.Core): awaited at disposal, so that none of them still
+    // uses the database after the container disposed the data source.
+    private readonly ConcurrentDictionary<Task, byte> _closes = new();
 
     // Resolved on first use: Pickup.Core's repository depends on the delivery handlers, this service among them.
     private ILiveSessionRegistry Registry => field ??= services.GetRequiredService<ILiveSessionRegistry>();
@@ -93,7 +96,17 @@ public sealed class LiveDeliveryService(
     /// pushed on it and not acknowledged (a reconnected session then gets it) and sends new messages to the notifier when
     /// no other session is live.
     /// </summary>
-    public async Task SessionClosedAsync(string sessionId)
+    public Task SessionClosedAsync(string sessionId)
+    {
+        var close = CloseAsync(sessionId);
+        if (close.IsCompleted) return close;
+        _closes[close] = 0;
+        _ = close.ContinueWith(done => _closes.TryRemove(done, out _), CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return close;
+    }
+
+    private async Task CloseAsync(string sessionId)
     {
         var delay = options.Value.ClosedSessionReleaseDelay;
         // Marked closing before it leaves _sessions: a wake-up arriving in between must not find it in neither map,
@@ -163,12 +176,14 @@ public sealed class LiveDeliveryService(
                     if (taken.Count == 0) break;
                     var delivery = new MessageBuilder(MessagePickupMessages.Delivery)
                         .With("~attach", MessagePickupService.DeliveryAttachments(taken));
+                    using var deliveryActivities = DeliveryActivities.Start(taken, session.SessionId);
                     try
                     {
                         await session.Send(delivery, token).ConfigureAwait(false);
                     }
                     catch (Exception e) when (e is not OperationCanceledException || !token.IsCancellationRequested)
                     {
+                        deliveryActivities.Fail(e);
                         // The socket is gone: release the leases now instead of waiting for them to expire.
                         MessagePickupLog.LiveSendFailed(logger, e, session.ConnectionId, session.SessionId);
                         _ = SessionClosedAsync(session.SessionId);
@@ -193,14 +208,26 @@ public sealed class LiveDeliveryService(
         }
     }
 
+    /// <summary>Cancels every session loop and close under way and waits (up to 10 s) until they have ended: they use the
+    /// data source, which the container disposes after this service (it was created before it).</summary>
     public async ValueTask DisposeAsync()
     {
         await _disposed.CancelAsync().ConfigureAwait(false);
+        var running = new List<Task>(_closes.Keys);
         foreach (var session in _sessions.Values)
         {
             await session.Cancellation.CancelAsync().ConfigureAwait(false);
+            if (session.Loop is { } loop) running.Add(loop);
         }
         _sessions.Clear();
+        try
+        {
+            await Task.WhenAll(running).WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is TimeoutException or OperationCanceledException)
+        {
+            // They end on their own; nothing is lost (leases expire, the reaper releases this instance's sessions).
+        }
     }
 
     private sealed class LiveSession(Guid connectionId, string sessionId, LiveDeliverySend send)

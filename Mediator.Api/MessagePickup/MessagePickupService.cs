@@ -45,6 +45,7 @@ public sealed class MessagePickupService(
 
         var taken = await queue.TakeFromQueueAsync(new TakeFromQueueRequest(
             connection!.Id.ToString(), (int)Math.Min(batchSize.Value, MaxBatch), DeleteMessages: true), cancellationToken).ConfigureAwait(false);
+        using var deliveryActivities = DeliveryActivities.Start(taken);
         var attachments = new JsonArray();
         foreach (var message in taken)
         {
@@ -93,6 +94,7 @@ public sealed class MessagePickupService(
             if (key.Raw is not null) empty.With("recipient_key", key.Raw);
             return empty.With("message_count", 0);
         }
+        using var deliveryActivities = DeliveryActivities.Start(taken, live.IsLive(sessionId) ? sessionId : null);
         metrics.Delivered(taken.Count, "delivery");
         MessagePickupLog.Delivered(logger, connection.Id, taken.Count, "delivery-request");
         var reply = request.CreateReply(MessagePickupMessages.Delivery);

@@ -6,6 +6,9 @@ namespace Mediator.Api.State;
 /// <summary>Connections of the mediator, shared by every replica.</summary>
 public sealed class ConnectionStore(NpgsqlDataSource dataSource, KeylistCache keylistCache)
 {
+    /// <summary>Raised with a connection's id after this replica updated or deleted it (caches of connections drop it).</summary>
+    internal event Action<Guid>? Changed;
+
     /// <summary>Creates a connection; <see cref="DuplicateConnectionException"/> if its id or per-connection verkey is taken.</summary>
     public async Task<ConnectionRecord> CreateAsync(ConnectionRecord connection, CancellationToken cancellationToken)
     {
@@ -39,6 +42,10 @@ public sealed class ConnectionStore(NpgsqlDataSource dataSource, KeylistCache ke
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
         {
             throw new DuplicateConnectionException(connection.Id, $"verkey {normalised.OurVerkey} is already another connection's key", e);
+        }
+        finally
+        {
+            Changed?.Invoke(connection.Id);
         }
     }
 
@@ -92,6 +99,7 @@ public sealed class ConnectionStore(NpgsqlDataSource dataSource, KeylistCache ke
         }
         // Other replicas learn it from the keylist trigger's NOTIFY; this one at once.
         keylistCache.Invalidate(removedKeys);
+        Changed?.Invoke(id);
         return deleted;
     }
 

@@ -39,6 +39,17 @@ public sealed class MediatorStateOptions : IValidatableObject
     [Range(16, 100_000_000)]
     public int KeylistCacheMaxEntries { get; set; } = 200_000;
 
+    /// <summary>
+    /// How long an inbound envelope's per-connection recipient key is resolved to its (completed) connection from memory
+    /// instead of the database (<c>MediatorKeyRing.FindAsync</c>); zero turns the cache off. A connection's keys never
+    /// change; its deletion or abandonment on this replica drops the entry at once, on another replica within this time.
+    /// </summary>
+    public TimeSpan ConnectionCacheTtl { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The most connections that cache holds; beyond it, expired and then arbitrary entries are evicted.</summary>
+    [Range(16, 10_000_000)]
+    public int ConnectionCacheMaxEntries { get; set; } = 100_000;
+
     /// <summary>First delay before the keylist listener reconnects; it doubles per failed attempt (with jitter).</summary>
     public TimeSpan ListenerReconnectMinDelay { get; set; } = TimeSpan.FromMilliseconds(250);
 
@@ -58,6 +69,7 @@ public sealed class MediatorStateOptions : IValidatableObject
         foreach (var (name, value) in new[]
                  {
                      (nameof(KeylistCachePositiveTtl), KeylistCachePositiveTtl),
+                     (nameof(ConnectionCacheTtl), ConnectionCacheTtl),
                      (nameof(KeylistCacheNegativeTtl), KeylistCacheNegativeTtl),
                      (nameof(ListenerReconnectMinDelay), ListenerReconnectMinDelay),
                      (nameof(ListenerReconnectMaxDelay), ListenerReconnectMaxDelay),

@@ -119,7 +119,28 @@ public static class JsonFields
             return l2;
         }
 
+        // A value set in code (MessageBuilder.With("x", 5)) holds its CLR type: an int is not read back as a long.
+        if (node is JsonValue v3 && v3.GetValueKind() == JsonValueKind.Number && IntegerOf(v3) is { } l3)
+        {
+            return l3;
+        }
+
         throw new MalformedMessageException($"must be an integer, found {Kind(node)}.", Path(path, name));
+    }
+
+    private static long? IntegerOf(JsonValue value)
+    {
+        if (value.TryGetValue<int>(out var i)) return i;
+        if (value.TryGetValue<short>(out var s)) return s;
+        if (value.TryGetValue<byte>(out var b)) return b;
+        if (value.TryGetValue<sbyte>(out var sb)) return sb;
+        if (value.TryGetValue<ushort>(out var us)) return us;
+        if (value.TryGetValue<uint>(out var ui)) return ui;
+        if (value.TryGetValue<ulong>(out var ul)) return ul <= long.MaxValue ? (long)ul : null;
+        if (value.TryGetValue<decimal>(out var m)) return decimal.Truncate(m) == m && m >= long.MinValue && m <= long.MaxValue ? (long)m : null;
+        if (value.TryGetValue<double>(out var d)) return Math.Floor(d) == d && d >= long.MinValue && d < long.MaxValue ? (long)d : null;
+        if (value.TryGetValue<float>(out var f)) return Math.Floor(f) == f && f >= long.MinValue && f < long.MaxValue ? (long)f : null;
+        return null;
     }
 
     /// <summary>A boolean field; null when absent; throws when present and not a boolean.</summary>

@@ -31,6 +31,12 @@ public static class NotifierExtensions
             .BindConfiguration(NotifierOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        // An empty optional AppHost parameter arrives as a blank list entry: it means "none", not an invalid value.
+        services.PostConfigure<NotifierOptions>(options =>
+        {
+            options.Webhooks.Urls = [.. options.Webhooks.Urls.Where(url => !string.IsNullOrWhiteSpace(url))];
+            options.SignalR.ApiKeys = [.. options.SignalR.ApiKeys.Where(key => !string.IsNullOrWhiteSpace(key))];
+        });
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<NotifierOptions>, NotifierOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => new NotifierDataSource(sp.GetRequiredService<NpgsqlDataSource>()));

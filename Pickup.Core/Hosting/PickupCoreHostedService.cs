@@ -11,6 +11,10 @@ namespace Pickup.Core.Hosting;
 /// Starts an instance: migrates the schema (the host waits; replicas serialise on the migrator's advisory lock),
 /// registers the instance, starts listening (and waits for the first LISTEN and sweep), then runs the dispatcher,
 /// add writers (group commit), publisher, heartbeat, maintenance and slow-sweep loops. Stopping releases the instance's leases and deletes its row.
+/// The stop runs once: a second <see cref="StopAsync"/> (a host stopped from two places at once, e.g. WebApplicationFactory
+/// stopping the host while the app's own <c>app.Run()</c> reacts to the same stop and then disposes the container) waits
+/// for the first one instead of returning early, so that the container is not disposed, and the data source with it,
+/// while the unregister and the orphan hand-off still use it.
 /// </summary>
 internal sealed class PickupCoreHostedService(
     PickupRuntime runtime,
@@ -24,6 +28,8 @@ internal sealed class PickupCoreHostedService(
 {
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<Task> _loops = [];
+    private readonly Lock _stopLock = new();
+    private Task? _stop;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -48,7 +54,15 @@ internal sealed class PickupCoreHostedService(
         PickupLog.InstanceStarted(logger, runtime.InstanceId, runtime.Channel);
     }
 
-    public async Task StopAsync(CancellationToken cancellationToken)
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        lock (_stopLock)
+        {
+            return _stop ??= StopOnceAsync(cancellationToken);
+        }
+    }
+
+    private async Task StopOnceAsync(CancellationToken cancellationToken)
     {
         // Adds already queued are written (and woken) before the loops stop; later ones are written by their callers.
         try

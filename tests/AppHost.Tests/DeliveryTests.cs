@@ -180,10 +180,7 @@ public sealed class DeliveryTests(AppHostFixture fixture, ITestOutputHelper outp
         Assert.Equal("Stored", forward.Attributes.GetValueOrDefault("didcomm.forward.outcome"));
     }
 
-    [Fact(Skip = "Missing in the mediator (routing branch): the live delivery (LiveDeliveryService) and pickup deliveries start no "
-        + "span that continues the queued message's stored trace_parent (Pickup.Core offers PickupTelemetry.StartDelivery(message, "
-        + "sessionId) for it), so the delivery on the live replica is in a trace of its own. Checked: wrapping LiveDeliveryService's send in "
-        + "StartDelivery for each taken message makes this test pass. Remove this Skip once the mediator does it.")]
+    [Fact]
     public async Task One_trace_runs_from_the_forward_on_one_replica_to_the_delivery_on_another()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(2));

@@ -21,6 +21,14 @@ internal static class RoutingTestApp
     public static Task<MediatorTestHost> StartOnNewDatabaseAsync(IReadOnlyDictionary<string, string?>? settings = null) =>
         MediatorTestHost.StartOnNewDatabaseAsync("routing", WithDefaults(settings), AddRouting);
 
+    /// <summary>Like <see cref="StartOnNewDatabaseAsync(IReadOnlyDictionary{string, string?}?)"/>, with more services (e.g. a logger provider).</summary>
+    public static Task<MediatorTestHost> StartOnNewDatabaseAsync(IReadOnlyDictionary<string, string?>? settings, Action<IServiceCollection> services) =>
+        MediatorTestHost.StartOnNewDatabaseAsync("routing", WithDefaults(settings), s =>
+        {
+            AddRouting(s);
+            services(s);
+        });
+
     public static Task<MediatorTestHost> StartAsync(string connectionString, IReadOnlyDictionary<string, string?>? settings = null) =>
         MediatorTestHost.StartAsync(connectionString, WithDefaults(settings), AddRouting);
 

@@ -104,6 +104,27 @@ public class DidcommMessageTests
     }
 
     [Fact]
+    public void Integers_set_in_code_read_back_without_a_round_trip_through_bytes()
+    {
+        var m = new MessageBuilder("https://didcomm.org/messagepickup/2.0/status")
+            .With("int", 5)
+            .With("long", 6_000_000_000L)
+            .With("short", (short)7)
+            .With("uint", 8u)
+            .With("whole_double", 9.0)
+            .With("fraction", 1.5)
+            .With("huge", ulong.MaxValue)
+            .Build();
+        Assert.Equal(5, m.GetInteger("int"));
+        Assert.Equal(6_000_000_000L, m.GetInteger("long"));
+        Assert.Equal(7, m.GetInteger("short"));
+        Assert.Equal(8, m.GetInteger("uint"));
+        Assert.Equal(9, m.GetInteger("whole_double"));
+        Assert.Equal("fraction", Assert.Throws<MalformedMessageException>(() => m.GetInteger("fraction")).Field);
+        Assert.Equal("huge", Assert.Throws<MalformedMessageException>(() => m.GetInteger("huge")).Field);
+    }
+
+    [Fact]
     public void Typed_field_reads_fail_with_the_field_name()
     {
         var m = DidcommMessage.Parse("""{"@type":"https://didcomm.org/trust_ping/1.0/ping","@id":"12345678","label":7,"keys":["a",1],"n":"x","b":"yes"}""");

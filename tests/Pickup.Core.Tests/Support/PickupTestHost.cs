@@ -40,7 +40,8 @@ internal sealed class PickupTestHost : IAsyncDisposable
         await (await PostgresServer.GetSharedAsync()).CreateDatabaseAsync("pickup");
 
     public static IHost Build(string connectionString, string? instanceId = null, Action<PickupOptions>? configure = null,
-        DeliveryRecorder? deliveries = null, QueuedRecorder? queued = null, ErrorLog? errors = null)
+        DeliveryRecorder? deliveries = null, QueuedRecorder? queued = null, ErrorLog? errors = null,
+        Action<IServiceCollection>? services = null)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Services.AddLogging(logging =>
@@ -63,6 +64,8 @@ internal sealed class PickupTestHost : IAsyncDisposable
             o.ListenerMaxReconnectDelay = TimeSpan.FromMilliseconds(500);
             configure?.Invoke(o);
         });
+        // After Pickup.Core's: hosted services added here stop before it.
+        services?.Invoke(builder.Services);
         return builder.Build();
     }
 
