@@ -52,9 +52,7 @@ public static class DidcommTransportEndpoints
         byte[] body;
         try
         {
-            body = await ReadBodyAsync(http.Request.Body, max, cancellationToken).ConfigureAwait(false) is { } read
-                ? read
-                : [];
+            body = await ReadBodyAsync(http.Request.Body, http.Request.ContentLength, max, cancellationToken).ConfigureAwait(false);
             if (body.Length == 0)
                 return Reject(logger, StatusCodes.Status400BadRequest, "The body is empty; POST a DIDComm v1 envelope.");
         }
@@ -255,16 +253,44 @@ public static class DidcommTransportEndpoints
         return false;
     }
 
-    private static async Task<byte[]?> ReadBodyAsync(Stream body, int max, CancellationToken cancellationToken)
+    /// <summary>
+    /// The request body as one array. With a Content-Length (what wallets and the load generator send) it is read straight
+    /// into an array of that size: no growing buffer and no copy per forward. Without one (chunked) it is assembled in a
+    /// pooled buffer. A body longer than its Content-Length or than <paramref name="max"/> is refused.
+    /// </summary>
+    private static async Task<byte[]> ReadBodyAsync(Stream body, long? contentLength, int max, CancellationToken cancellationToken)
     {
-        var writer = new ArrayBufferWriter<byte>();
-        while (true)
+        if (contentLength is { } length and <= int.MaxValue)
         {
-            var memory = writer.GetMemory(16 * 1024);
-            var read = await body.ReadAsync(memory, cancellationToken).ConfigureAwait(false);
-            if (read == 0) return writer.WrittenMemory.ToArray();
-            writer.Advance(read);
-            if (writer.WrittenCount > max) throw new PayloadTooLargeException();
+            if (length > max) throw new PayloadTooLargeException();
+            var exact = new byte[length];
+            var read = await body.ReadAtLeastAsync(exact, exact.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+            // Kestrel ends the body at Content-Length; a short body is what arrived (the client went away).
+            return read == exact.Length ? exact : exact[..read];
+        }
+
+        var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        var count = 0;
+        try
+        {
+            while (true)
+            {
+                if (count == buffer.Length)
+                {
+                    var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                    buffer.AsSpan(0, count).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+                var read = await body.ReadAsync(buffer.AsMemory(count), cancellationToken).ConfigureAwait(false);
+                if (read == 0) return buffer.AsSpan(0, count).ToArray();
+                count += read;
+                if (count > max) throw new PayloadTooLargeException();
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
