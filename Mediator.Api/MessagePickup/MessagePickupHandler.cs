@@ -1,5 +1,6 @@
 using Mediator.Api.Agent;
 using Mediator.Api.Routing;
+using Mediator.Api.State;
 using Mediator.Api.Transports;
 using Mediator.Didcomm.Messages;
 
@@ -32,8 +33,11 @@ public sealed class MessagePickupHandler(MessagePickupService service, LiveDeliv
     private async Task<MessageBuilder> LiveDeliveryChangeAsync(MessageContext context, string? socketId, CancellationToken cancellationToken)
     {
         LiveDeliverySend? send = null;
-        if (socketId is not null && context.Connection is { } connection)
+        if (socketId is not null && context.Connection is { } full)
         {
+            // The closure lives as long as the live session (idle sockets: hours). It keeps only what packing needs
+            // (their keys, our key): the DID document and the rest of the record are kilobytes per session.
+            var connection = ForPacking(full);
             var session = context.Session;
             send = async (delivery, ct) =>
             {
@@ -50,4 +54,17 @@ public sealed class MessagePickupHandler(MessagePickupService service, LiveDeliv
         }
         return await service.HandleLiveDeliveryChangeAsync(context.Connection, context.Message, socketId, send, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>The part of a connection record that <see cref="IOutboundMessageSender.PackForSession"/> reads.</summary>
+    internal static ConnectionRecord ForPacking(ConnectionRecord connection) => connection with
+    {
+        TheirDidDoc = null,
+        TheirLabel = null,
+        TheirDid = null,
+        TheirEndpoint = null,
+        TheirRoutingKeys = [],
+        InvitationId = null,
+        ThreadId = null,
+        OurDid = null,
+    };
 }

@@ -52,9 +52,7 @@ public static class DidcommTransportEndpoints
         byte[] body;
         try
         {
-            body = await ReadBodyAsync(http.Request.Body, max, cancellationToken).ConfigureAwait(false) is { } read
-                ? read
-                : [];
+            body = await ReadBodyAsync(http.Request.Body, http.Request.ContentLength, max, cancellationToken).ConfigureAwait(false);
             if (body.Length == 0)
                 return Reject(logger, StatusCodes.Status400BadRequest, "The body is empty; POST a DIDComm v1 envelope.");
         }
@@ -147,52 +145,82 @@ public static class DidcommTransportEndpoints
         return Results.Empty;
     }
 
+    /// <summary>Receive buffer rented while a message is coming in; an idle socket holds none (see <see cref="ReceiveLoopAsync"/>).</summary>
+    internal const int ReceiveBufferBytes = 16 * 1024;
+
+    /// <summary>
+    /// Reads whole messages and processes each in turn. An idle live session spends nearly all its life waiting here, so
+    /// the wait is a zero-byte receive (it completes when the next frame arrives, without a buffer): the receive buffer
+    /// is rented from the pool only while a message is being read and returned before it is processed, and a message
+    /// that spans several reads is assembled in a writer made for it. Thousands of idle sockets then hold no buffer each.
+    /// </summary>
     private static async Task<string> ReceiveLoopAsync(WebSocketTransportSession session, InboundMessageProcessor processor, int max,
         CancellationToken receiveToken, CancellationToken processToken, ILogger logger)
     {
         var socket = session.Socket;
-        var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
-        var message = new ArrayBufferWriter<byte>();
-        try
+        while (true)
         {
-            while (true)
+            // Wait for the next frame without holding memory.
+            var received = await socket.ReceiveAsync(Memory<byte>.Empty, receiveToken).ConfigureAwait(false);
+            byte[]? envelope = null;
+            if (received.MessageType != WebSocketMessageType.Close && !received.EndOfMessage)
             {
-                var received = await socket.ReceiveAsync(buffer.AsMemory(), receiveToken).ConfigureAwait(false);
-                if (received.MessageType == WebSocketMessageType.Close)
+                var buffer = ArrayPool<byte>.Shared.Rent(ReceiveBufferBytes);
+                ArrayBufferWriter<byte>? message = null;
+                try
                 {
-                    await session.CloseSocketAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None).ConfigureAwait(false);
-                    return $"closed by the wallet ({socket.CloseStatus}: {socket.CloseStatusDescription})";
+                    while (true)
+                    {
+                        received = await socket.ReceiveAsync(buffer.AsMemory(), receiveToken).ConfigureAwait(false);
+                        if (received.MessageType == WebSocketMessageType.Close) break;
+                        var total = (message?.WrittenCount ?? 0) + received.Count;
+                        if (total > max)
+                        {
+                            var reason = $"message exceeds {max} bytes";
+                            TransportLog.WebSocketClosing(logger, session.Id, WebSocketCloseStatus.MessageTooBig, reason);
+                            await session.CloseSocketAsync(WebSocketCloseStatus.MessageTooBig, reason, CancellationToken.None).ConfigureAwait(false);
+                            return reason;
+                        }
+                        if (received.EndOfMessage && message is null)
+                        {
+                            // The common case: the whole message came in one read.
+                            envelope = buffer.AsSpan(0, received.Count).ToArray();
+                            break;
+                        }
+                        message ??= new ArrayBufferWriter<byte>(Math.Min(max, 2 * ReceiveBufferBytes));
+                        message.Write(buffer.AsSpan(0, received.Count));
+                        if (received.EndOfMessage)
+                        {
+                            envelope = message.WrittenSpan.ToArray();
+                            break;
+                        }
+                    }
                 }
-
-                if (message.WrittenCount + received.Count > max)
+                finally
                 {
-                    var reason = $"message exceeds {max} bytes";
-                    TransportLog.WebSocketClosing(logger, session.Id, WebSocketCloseStatus.MessageTooBig, reason);
-                    await session.CloseSocketAsync(WebSocketCloseStatus.MessageTooBig, reason, CancellationToken.None).ConfigureAwait(false);
-                    return reason;
-                }
-
-                message.Write(buffer.AsSpan(0, received.Count));
-                if (!received.EndOfMessage) continue;
-
-                session.MarkReceived();
-                var envelope = message.WrittenMemory.ToArray();
-                message.ResetWrittenCount();
-                var result = await processor.ProcessAsync(envelope, session, processToken).ConfigureAwait(false);
-                if (result.IsEnvelopeError)
-                {
-                    // Nothing in it can be answered (no key to reply to): tell the wallet why and end the session.
-                    var status = result.Error == InboundError.TooLarge ? WebSocketCloseStatus.MessageTooBig : WebSocketCloseStatus.InvalidPayloadData;
-                    var reason = $"{result.Error}: {result.Reason}";
-                    TransportLog.WebSocketClosing(logger, session.Id, status, reason);
-                    await session.CloseSocketAsync(status, reason, CancellationToken.None).ConfigureAwait(false);
-                    return reason;
+                    ArrayPool<byte>.Shared.Return(buffer);
                 }
             }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
+
+            if (received.MessageType == WebSocketMessageType.Close)
+            {
+                await session.CloseSocketAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None).ConfigureAwait(false);
+                return $"closed by the wallet ({socket.CloseStatus}: {socket.CloseStatusDescription})";
+            }
+
+            // An empty message (a zero-length final frame) reaches the pipeline as before, which rejects it with its reason.
+            envelope ??= [];
+            session.MarkReceived();
+            var result = await processor.ProcessAsync(envelope, session, processToken).ConfigureAwait(false);
+            if (result.IsEnvelopeError)
+            {
+                // Nothing in it can be answered (no key to reply to): tell the wallet why and end the session.
+                var status = result.Error == InboundError.TooLarge ? WebSocketCloseStatus.MessageTooBig : WebSocketCloseStatus.InvalidPayloadData;
+                var reason = $"{result.Error}: {result.Reason}";
+                TransportLog.WebSocketClosing(logger, session.Id, status, reason);
+                await session.CloseSocketAsync(status, reason, CancellationToken.None).ConfigureAwait(false);
+                return reason;
+            }
         }
     }
 
@@ -225,16 +253,44 @@ public static class DidcommTransportEndpoints
         return false;
     }
 
-    private static async Task<byte[]?> ReadBodyAsync(Stream body, int max, CancellationToken cancellationToken)
+    /// <summary>
+    /// The request body as one array. With a Content-Length (what wallets and the load generator send) it is read straight
+    /// into an array of that size: no growing buffer and no copy per forward. Without one (chunked) it is assembled in a
+    /// pooled buffer. A body longer than its Content-Length or than <paramref name="max"/> is refused.
+    /// </summary>
+    private static async Task<byte[]> ReadBodyAsync(Stream body, long? contentLength, int max, CancellationToken cancellationToken)
     {
-        var writer = new ArrayBufferWriter<byte>();
-        while (true)
+        if (contentLength is { } length and <= int.MaxValue)
         {
-            var memory = writer.GetMemory(16 * 1024);
-            var read = await body.ReadAsync(memory, cancellationToken).ConfigureAwait(false);
-            if (read == 0) return writer.WrittenMemory.ToArray();
-            writer.Advance(read);
-            if (writer.WrittenCount > max) throw new PayloadTooLargeException();
+            if (length > max) throw new PayloadTooLargeException();
+            var exact = new byte[length];
+            var read = await body.ReadAtLeastAsync(exact, exact.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+            // Kestrel ends the body at Content-Length; a short body is what arrived (the client went away).
+            return read == exact.Length ? exact : exact[..read];
+        }
+
+        var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        var count = 0;
+        try
+        {
+            while (true)
+            {
+                if (count == buffer.Length)
+                {
+                    var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                    buffer.AsSpan(0, count).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+                var read = await body.ReadAsync(buffer.AsMemory(count), cancellationToken).ConfigureAwait(false);
+                if (read == 0) return buffer.AsSpan(0, count).ToArray();
+                count += read;
+                if (count > max) throw new PayloadTooLargeException();
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 

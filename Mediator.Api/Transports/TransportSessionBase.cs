@@ -15,6 +15,7 @@ public abstract class TransportSessionBase : ITransportSession
     private readonly TimeProvider _time;
     private long _lastActivityTicks;
     private int _closing;
+    private ConcurrentDictionary<string, object?>? _items;
 
     protected TransportSessionBase(TransportKind kind, TimeProvider time, ILogger logger)
     {
@@ -34,7 +35,11 @@ public abstract class TransportSessionBase : ITransportSession
     public Guid? ConnectionId { get; private set; }
     public ReturnRoute ReturnRoute { get; private set; }
     public string? ReturnRouteThread { get; private set; }
-    public ConcurrentDictionary<string, object?> Items { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Made on first use: most sessions (every forward's HTTP request, every idle socket) never use it.</summary>
+    public ConcurrentDictionary<string, object?> Items =>
+        LazyInitializer.EnsureInitialized(ref _items, static () => new ConcurrentDictionary<string, object?>(StringComparer.Ordinal));
+
     public CancellationToken Closed => _closed.Token;
     public DateTimeOffset OpenedAt { get; }
     public DateTimeOffset LastActivity => new(Interlocked.Read(ref _lastActivityTicks), TimeSpan.Zero);

@@ -75,6 +75,22 @@ public sealed class HttpTransportTests : IAsyncLifetime
         await AssertStatusAsync(response, HttpStatusCode.RequestEntityTooLarge, "limit");
     }
 
+    [Fact]
+    public async Task A_chunked_body_without_content_length_is_read_whole_and_answered()
+    {
+        // Without Content-Length the body is assembled in a pooled buffer; a message of some kilobytes must arrive whole.
+        var ping = TestWallet.TrustPing().With("comment", new string('c', 9000));
+        var envelope = _wallet.Pack(TestWallet.WithReturnRoute(ping.ToJson(), ReturnRoute.All));
+        using var content = new StreamContent(new MemoryStream(envelope), bufferSize: 1000);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/didcomm-envelope-enc");
+        using var http = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, _host.HttpEndpoint) { Content = content };
+        request.Headers.TransferEncodingChunked = true;
+        using var response = await http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(ping.Id, _wallet.Unpack(await response.Content.ReadAsByteArrayAsync()).Message.ThreadId);
+    }
+
     public static TheoryData<string, Func<TestWallet, byte[]>, string> BadEnvelopes => new()
     {
         { "empty", _ => [], "empty" },

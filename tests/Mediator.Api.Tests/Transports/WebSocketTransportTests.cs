@@ -143,6 +143,46 @@ public sealed class WebSocketTransportTests
     }
 
     [Fact]
+    public async Task A_message_larger_than_the_receive_buffer_in_several_frames_is_assembled_and_answered()
+    {
+        // The receive loop waits with a zero-byte read and rents its buffer per message: a message spanning several
+        // frames and several buffer-fulls, ended by an empty final frame, must arrive whole; the socket then goes on.
+        var (host, wallet) = await ConnectedAsync();
+        await using var _ = host;
+        await using var socket = await wallet.OpenWebSocketAsync();
+
+        var big = TestWallet.TrustPing().With("comment", new string('x', 3 * Microsoft.AspNetCore.Builder.DidcommTransportEndpoints.ReceiveBufferBytes));
+        var envelope = wallet.Pack(TestWallet.WithReturnRoute(big.ToJson(), ReturnRoute.All));
+        Assert.True(envelope.Length > 3 * Microsoft.AspNetCore.Builder.DidcommTransportEndpoints.ReceiveBufferBytes);
+        const int frame = 7_001;
+        for (var offset = 0; offset < envelope.Length; offset += frame)
+        {
+            var part = envelope.AsMemory(offset, Math.Min(frame, envelope.Length - offset));
+            await socket.Socket.SendAsync(part, WebSocketMessageType.Text, endOfMessage: false, CancellationToken.None);
+        }
+        await socket.Socket.SendAsync(ReadOnlyMemory<byte>.Empty, WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
+        Assert.Equal(big.Id, (await socket.ReceiveAsync()).Message.ThreadId);
+
+        // A small message in one frame (the common case: no assembly) on the same socket.
+        var ping = TestWallet.TrustPing();
+        await socket.SendAsync(ping);
+        Assert.Equal(ping.Id, (await socket.ReceiveAsync()).Message.ThreadId);
+    }
+
+    [Fact]
+    public async Task An_empty_message_closes_the_socket_as_a_malformed_envelope()
+    {
+        var (host, wallet) = await ConnectedAsync();
+        await using var _ = host;
+        await using var socket = await wallet.OpenWebSocketAsync();
+
+        await socket.SendRawAsync([]);
+        var (status, reason) = await socket.ReceiveCloseAsync();
+        Assert.Equal(WebSocketCloseStatus.InvalidPayloadData, status);
+        Assert.False(string.IsNullOrEmpty(reason));
+    }
+
+    [Fact]
     public async Task An_oversized_message_closes_the_socket_with_message_too_big()
     {
         var (host, wallet) = await ConnectedAsync(new Dictionary<string, string?> { ["Mediator:MaxMessageBytes"] = "8192" });
