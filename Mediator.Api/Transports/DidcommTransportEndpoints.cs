@@ -145,82 +145,61 @@ public static class DidcommTransportEndpoints
         return Results.Empty;
     }
 
-    /// <summary>Receive buffer rented while a message is coming in; an idle socket holds none (see <see cref="ReceiveLoopAsync"/>).</summary>
+    /// <summary>Receive buffer of a socket, rented for the socket's life.</summary>
     internal const int ReceiveBufferBytes = 16 * 1024;
 
     /// <summary>
-    /// Reads whole messages and processes each in turn. An idle live session spends nearly all its life waiting here, so
-    /// the wait is a zero-byte receive (it completes when the next frame arrives, without a buffer): the receive buffer
-    /// is rented from the pool only while a message is being read and returned before it is processed, and a message
-    /// that spans several reads is assembled in a writer made for it. Thousands of idle sockets then hold no buffer each.
+    /// Reads whole messages and processes each in turn, with one pooled buffer for the socket's life. A zero-byte receive
+    /// as the idle wait (no buffer held while idle) was tried and reverted: it splits a frame's header and payload over
+    /// two reads, and a wallet that drops its socket right after sending then loses that message far more often (Kestrel
+    /// discards unread input on a reset; WebSocketDropTests).
     /// </summary>
     private static async Task<string> ReceiveLoopAsync(WebSocketTransportSession session, InboundMessageProcessor processor, int max,
         CancellationToken receiveToken, CancellationToken processToken, ILogger logger)
     {
         var socket = session.Socket;
-        while (true)
+        var buffer = ArrayPool<byte>.Shared.Rent(ReceiveBufferBytes);
+        var message = new ArrayBufferWriter<byte>();
+        try
         {
-            // Wait for the next frame without holding memory.
-            var received = await socket.ReceiveAsync(Memory<byte>.Empty, receiveToken).ConfigureAwait(false);
-            byte[]? envelope = null;
-            if (received.MessageType != WebSocketMessageType.Close && !received.EndOfMessage)
+            while (true)
             {
-                var buffer = ArrayPool<byte>.Shared.Rent(ReceiveBufferBytes);
-                ArrayBufferWriter<byte>? message = null;
-                try
+                var received = await socket.ReceiveAsync(buffer.AsMemory(), receiveToken).ConfigureAwait(false);
+                if (received.MessageType == WebSocketMessageType.Close)
                 {
-                    while (true)
-                    {
-                        received = await socket.ReceiveAsync(buffer.AsMemory(), receiveToken).ConfigureAwait(false);
-                        if (received.MessageType == WebSocketMessageType.Close) break;
-                        var total = (message?.WrittenCount ?? 0) + received.Count;
-                        if (total > max)
-                        {
-                            var reason = $"message exceeds {max} bytes";
-                            TransportLog.WebSocketClosing(logger, session.Id, WebSocketCloseStatus.MessageTooBig, reason);
-                            await session.CloseSocketAsync(WebSocketCloseStatus.MessageTooBig, reason, CancellationToken.None).ConfigureAwait(false);
-                            return reason;
-                        }
-                        if (received.EndOfMessage && message is null)
-                        {
-                            // The common case: the whole message came in one read.
-                            envelope = buffer.AsSpan(0, received.Count).ToArray();
-                            break;
-                        }
-                        message ??= new ArrayBufferWriter<byte>(Math.Min(max, 2 * ReceiveBufferBytes));
-                        message.Write(buffer.AsSpan(0, received.Count));
-                        if (received.EndOfMessage)
-                        {
-                            envelope = message.WrittenSpan.ToArray();
-                            break;
-                        }
-                    }
+                    await session.CloseSocketAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None).ConfigureAwait(false);
+                    return $"closed by the wallet ({socket.CloseStatus}: {socket.CloseStatusDescription})";
                 }
-                finally
+
+                if (message.WrittenCount + received.Count > max)
                 {
-                    ArrayPool<byte>.Shared.Return(buffer);
+                    var reason = $"message exceeds {max} bytes";
+                    TransportLog.WebSocketClosing(logger, session.Id, WebSocketCloseStatus.MessageTooBig, reason);
+                    await session.CloseSocketAsync(WebSocketCloseStatus.MessageTooBig, reason, CancellationToken.None).ConfigureAwait(false);
+                    return reason;
+                }
+
+                message.Write(buffer.AsSpan(0, received.Count));
+                if (!received.EndOfMessage) continue;
+
+                session.MarkReceived();
+                var envelope = message.WrittenMemory.ToArray();
+                message.ResetWrittenCount();
+                var result = await processor.ProcessAsync(envelope, session, processToken).ConfigureAwait(false);
+                if (result.IsEnvelopeError)
+                {
+                    // Nothing in it can be answered (no key to reply to): tell the wallet why and end the session.
+                    var status = result.Error == InboundError.TooLarge ? WebSocketCloseStatus.MessageTooBig : WebSocketCloseStatus.InvalidPayloadData;
+                    var reason = $"{result.Error}: {result.Reason}";
+                    TransportLog.WebSocketClosing(logger, session.Id, status, reason);
+                    await session.CloseSocketAsync(status, reason, CancellationToken.None).ConfigureAwait(false);
+                    return reason;
                 }
             }
-
-            if (received.MessageType == WebSocketMessageType.Close)
-            {
-                await session.CloseSocketAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None).ConfigureAwait(false);
-                return $"closed by the wallet ({socket.CloseStatus}: {socket.CloseStatusDescription})";
-            }
-
-            // An empty message (a zero-length final frame) reaches the pipeline as before, which rejects it with its reason.
-            envelope ??= [];
-            session.MarkReceived();
-            var result = await processor.ProcessAsync(envelope, session, processToken).ConfigureAwait(false);
-            if (result.IsEnvelopeError)
-            {
-                // Nothing in it can be answered (no key to reply to): tell the wallet why and end the session.
-                var status = result.Error == InboundError.TooLarge ? WebSocketCloseStatus.MessageTooBig : WebSocketCloseStatus.InvalidPayloadData;
-                var reason = $"{result.Error}: {result.Reason}";
-                TransportLog.WebSocketClosing(logger, session.Id, status, reason);
-                await session.CloseSocketAsync(status, reason, CancellationToken.None).ConfigureAwait(false);
-                return reason;
-            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
