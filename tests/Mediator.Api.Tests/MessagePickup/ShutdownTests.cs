@@ -1,3 +1,4 @@
+using PickupAspire.TestSupport;
 using System.Net;
 using Mediator.Api.MessagePickup;
 using Mediator.Api.Tests.Routing;

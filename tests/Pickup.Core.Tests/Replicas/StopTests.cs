@@ -1,3 +1,4 @@
+using PickupAspire.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Npgsql;

@@ -1,10 +1,10 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace Mediator.Api.Tests.Support;
+namespace PickupAspire.TestSupport;
 
 /// <summary>Collects Error-level log entries so that a test fails when a background loop failed silently.</summary>
-internal sealed class ErrorLog : ILoggerProvider
+public sealed class ErrorLog : ILoggerProvider
 {
     public ConcurrentQueue<string> Errors { get; } = new();
 
