@@ -1,5 +1,4 @@
-using System.ComponentModel;
-using System.Diagnostics;
+using PickupAspire.TestSupport;
 using System.Text;
 using System.Text.Json.Nodes;
 
@@ -29,7 +28,7 @@ public sealed class CredoModel : IAsyncLifetime
             if (File.Exists(installed)) return;
             var install = await RunAsync("npm", ["ci", "--no-audit", "--no-fund"], null, timeout.Token);
             if (install.ExitCode != 0 || !File.Exists(installed))
-                throw new InvalidOperationException($"'npm ci' in {PackageDirectory} failed (exit {install.ExitCode}):\n{install.Output}\n{install.Error}");
+                throw new InvalidOperationException($"'npm ci' in {PackageDirectory} failed (exit {install.ExitCode}):\n{install.StandardOutput}\n{install.StandardError}");
         }
         finally
         {
@@ -57,50 +56,12 @@ public sealed class CredoModel : IAsyncLifetime
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         var result = await RunAsync("node", [script], requests.ToJsonString(), timeout.Token);
-        if (result.ExitCode != 0) throw new InvalidOperationException($"{script} exited with {result.ExitCode}: {result.Error}");
-        return JsonNode.Parse(result.Output)!.AsArray();
+        if (result.ExitCode != 0) throw new InvalidOperationException($"{script} exited with {result.ExitCode}: {result.StandardError}");
+        return JsonNode.Parse(result.StandardOutput)!.AsArray();
     }
 
-    private async Task<(int ExitCode, string Output, string Error)> RunAsync(string program, string[] arguments, string? input, CancellationToken cancellationToken)
-    {
-        var start = new ProcessStartInfo(program)
-        {
-            WorkingDirectory = PackageDirectory,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            StandardInputEncoding = new UTF8Encoding(false),
-            StandardOutputEncoding = Encoding.UTF8,
-            UseShellExecute = false,
-        };
-        foreach (var argument in arguments) start.ArgumentList.Add(argument);
-        Process process;
-        try
-        {
-            process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start '{program}'.");
-        }
-        catch (Win32Exception e)
-        {
-            throw new InvalidOperationException($"The Credo checks need Node.js 20+ with npm on PATH ('{program}': {e.Message}).", e);
-        }
-        using (process)
-        {
-            var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
-            var error = process.StandardError.ReadToEndAsync(cancellationToken);
-            if (input is not null) await process.StandardInput.WriteAsync(input.AsMemory(), cancellationToken);
-            process.StandardInput.Close();
-            try
-            {
-                await process.WaitForExitAsync(cancellationToken);
-            }
-            catch (OperationCanceledException)
-            {
-                process.Kill(entireProcessTree: true);
-                throw new TimeoutException($"'{program} {string.Join(' ', arguments)}' did not finish in time.");
-            }
-            return (process.ExitCode, await output, await error);
-        }
-    }
+    private Task<ToolResult> RunAsync(string program, string[] arguments, string? input, CancellationToken cancellationToken) =>
+        NodeTool.RunAsync(PackageDirectory, program, arguments, input, "The Credo checks", cancellationToken);
 
     private static string FindPackageDirectory()
     {
@@ -112,30 +73,8 @@ public sealed class CredoModel : IAsyncLifetime
         throw new InvalidOperationException("tests/interop/credo/mediator-check.mjs not found above " + AppContext.BaseDirectory);
     }
 
-    // An exclusive lock file per package directory, polled until free (the same name as CredoModelCli's).
-    private async Task<FileStream> AcquireInstallLockAsync(CancellationToken cancellationToken)
-    {
-        var name = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(PackageDirectory)))[..16];
-        var path = Path.Combine(Path.GetTempPath(), $"pickupaspire-npm-install-{name}.lock");
-        while (true)
-        {
-            try
-            {
-                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            }
-            catch (IOException)
-            {
-                try
-                {
-                    await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
-                }
-                catch (OperationCanceledException)
-                {
-                    throw new TimeoutException($"Another process kept {path} (npm ci in {PackageDirectory}) too long.");
-                }
-            }
-        }
-    }
+    private Task<FileStream> AcquireInstallLockAsync(CancellationToken cancellationToken) =>
+        NodeTool.AcquireInstallLockAsync(PackageDirectory, cancellationToken);
 }
 
 [CollectionDefinition(Name)]

@@ -1,5 +1,4 @@
-using System.ComponentModel;
-using System.Diagnostics;
+using PickupAspire.TestSupport;
 using System.Text;
 using System.Text.Json.Nodes;
 
@@ -53,60 +52,8 @@ public sealed class NodeEnvelopeCli : IAsyncLifetime
         return JsonNode.Parse(result.StandardOutput)!.AsArray();
     }
 
-    private async Task<(int ExitCode, string StandardOutput, string StandardError)> RunAsync(
-        string program, string[] arguments, string? input, CancellationToken cancellationToken)
-    {
-        var start = new ProcessStartInfo(program)
-        {
-            WorkingDirectory = PackageDirectory,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            StandardInputEncoding = new UTF8Encoding(false),
-            StandardOutputEncoding = Encoding.UTF8,
-            UseShellExecute = false,
-        };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        Process process;
-        try
-        {
-            process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start '{program}'.");
-        }
-        catch (Win32Exception e)
-        {
-            throw new InvalidOperationException(
-                $"The envelope interop tests need Node.js 18 or later with npm on PATH ('{program}' could not be started: " +
-                $"{e.Message}). Install Node.js (Debian: apt-get install nodejs npm) and run the tests again.",
-                e);
-        }
-
-        using (process)
-        {
-            var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
-            var error = process.StandardError.ReadToEndAsync(cancellationToken);
-            if (input is not null)
-            {
-                await process.StandardInput.WriteAsync(input.AsMemory(), cancellationToken);
-            }
-
-            process.StandardInput.Close();
-            try
-            {
-                await process.WaitForExitAsync(cancellationToken);
-            }
-            catch (OperationCanceledException)
-            {
-                process.Kill(entireProcessTree: true);
-                throw new TimeoutException($"'{program} {string.Join(' ', arguments)}' did not finish in time.");
-            }
-
-            return (process.ExitCode, await output, await error);
-        }
-    }
+    private Task<ToolResult> RunAsync(string program, string[] arguments, string? input, CancellationToken cancellationToken) =>
+        NodeTool.RunAsync(PackageDirectory, program, arguments, input, "The envelope interop tests", cancellationToken);
 
     private static string FindPackageDirectory()
     {

@@ -1,5 +1,4 @@
-using System.ComponentModel;
-using System.Diagnostics;
+using PickupAspire.TestSupport;
 using System.Text;
 using System.Text.Json.Nodes;
 
@@ -62,83 +61,11 @@ public sealed class CredoModelCli : IAsyncLifetime
         return answer["result"]!.AsObject();
     }
 
-    private async Task<(int ExitCode, string StandardOutput, string StandardError)> RunAsync(
-        string program, string[] arguments, string? input, CancellationToken cancellationToken)
-    {
-        var start = new ProcessStartInfo(program)
-        {
-            WorkingDirectory = PackageDirectory,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            StandardInputEncoding = new UTF8Encoding(false),
-            StandardOutputEncoding = Encoding.UTF8,
-            UseShellExecute = false,
-        };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
+    private Task<ToolResult> RunAsync(string program, string[] arguments, string? input, CancellationToken cancellationToken) =>
+        NodeTool.RunAsync(PackageDirectory, program, arguments, input, "The Credo model checks", cancellationToken);
 
-        Process process;
-        try
-        {
-            process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start '{program}'.");
-        }
-        catch (Win32Exception e)
-        {
-            throw new InvalidOperationException(
-                $"The Credo model checks need Node.js 20 or later with npm on PATH ('{program}' could not be started: {e.Message}).", e);
-        }
-
-        using (process)
-        {
-            var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
-            var error = process.StandardError.ReadToEndAsync(cancellationToken);
-            if (input is not null)
-            {
-                await process.StandardInput.WriteAsync(input.AsMemory(), cancellationToken);
-            }
-
-            process.StandardInput.Close();
-            try
-            {
-                await process.WaitForExitAsync(cancellationToken);
-            }
-            catch (OperationCanceledException)
-            {
-                process.Kill(entireProcessTree: true);
-                throw new TimeoutException($"'{program} {string.Join(' ', arguments)}' did not finish in time.");
-            }
-
-            return (process.ExitCode, await output, await error);
-        }
-    }
-
-    // An exclusive lock file per package directory (FileShare.None is an advisory flock on Unix), polled until free.
-    private async Task<FileStream> AcquireInstallLockAsync(CancellationToken cancellationToken)
-    {
-        var name = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(PackageDirectory)))[..16];
-        var path = Path.Combine(Path.GetTempPath(), $"pickupaspire-npm-install-{name}.lock");
-        while (true)
-        {
-            try
-            {
-                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            }
-            catch (IOException)
-            {
-                try
-                {
-                    await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
-                }
-                catch (OperationCanceledException)
-                {
-                    throw new TimeoutException($"Another process kept {path} (npm ci in {PackageDirectory}) for longer than {InstallTimeout}.");
-                }
-            }
-        }
-    }
+    private Task<FileStream> AcquireInstallLockAsync(CancellationToken cancellationToken) =>
+        NodeTool.AcquireInstallLockAsync(PackageDirectory, cancellationToken);
 
     private static string FindPackageDirectory()
     {

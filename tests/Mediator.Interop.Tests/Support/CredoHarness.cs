@@ -1,3 +1,4 @@
+using PickupAspire.TestSupport;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -178,35 +179,13 @@ public static class CredoHarness
         }
     }
 
-    /// <summary>
-    /// The cross-process lock around <c>npm ci</c> in the harness folder, the same file Mediator.Api.Tests' CredoModel
-    /// takes: /tmp/pickupaspire-npm-install-(first 16 hex of SHA-256 of the folder's full path).lock, held exclusively.
-    /// </summary>
+    /// <summary>The cross-process lock around <c>npm ci</c> in the harness folder (the one every Node-driving test
+    /// project takes), given up after 5 minutes.</summary>
     private static async Task<FileStream> AcquireInstallLockAsync(string directory, CancellationToken cancellationToken)
     {
-        var name = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(directory)))[..16];
-        var path = Path.Combine(Path.GetTempPath(), $"pickupaspire-npm-install-{name}.lock");
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(TimeSpan.FromMinutes(5));
-        while (true)
-        {
-            try
-            {
-                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            }
-            catch (IOException)
-            {
-                try
-                {
-                    // Another process holds it (it is installing): poll, there is no event for a released file lock.
-                    await Task.Delay(TimeSpan.FromMilliseconds(500), timeout.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-                {
-                    throw new TimeoutException($"Another process kept {path} (npm ci in {directory}) for more than 5 minutes.");
-                }
-            }
-        }
+        return await NodeTool.AcquireInstallLockAsync(directory, timeout.Token).ConfigureAwait(false);
     }
 
     private sealed record Finished(int ExitCode, string Output);
