@@ -344,6 +344,10 @@ internal sealed class PickupSql
 
     public const string Ping = "SELECT 1";
 
+    /// <summary>Sent in the same implicit transaction before a statement whose commit need not wait for the WAL flush
+    /// (see <see cref="PickupOptions.DurableLeases"/>); <c>true</c>: this transaction only.</summary>
+    public const string AsyncCommit = "SELECT set_config('synchronous_commit', 'off', true)";
+
     public PickupSql(string schema)
     {
         var quoted = DatabaseBootstrapper.QuoteIdentifier(schema);

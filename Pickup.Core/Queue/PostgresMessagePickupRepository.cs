@@ -86,7 +86,23 @@ public sealed class PostgresMessagePickupRepository : IMessagePickupRepository, 
         activity?.SetTag("pickup.take.delete", request.DeleteMessages);
 
         await using var connection = await _runtime.DataSource.OpenConnectionAsync(cancellationToken);
-        await using var command = new NpgsqlCommand(request.DeleteMessages ? _runtime.Sql.TakeDelete : _runtime.Sql.TakeLease, connection)
+        var messages = await TakeAsync(connection, request, limit, cancellationToken);
+
+        if (messages.Count > 0)
+        {
+            _runtime.Metrics.Delivered.Add(messages.Count);
+            var redelivered = messages.Count(m => m.DeliveryCount > 1);
+            if (redelivered > 0) _runtime.Metrics.Redelivered.Add(redelivered);
+            if (request.DeleteMessages) _runtime.Metrics.Acknowledged.Add(messages.Count);
+        }
+        activity?.SetTag("pickup.take.count", messages.Count);
+        return messages;
+    }
+
+    /// <summary>The take's statement on <paramref name="connection"/> (tests run it on a connection of their own).</summary>
+    internal async Task<List<QueuedMessage>> TakeAsync(NpgsqlConnection connection, TakeFromQueueRequest request, int limit, CancellationToken cancellationToken)
+    {
+        var take = new NpgsqlBatchCommand(request.DeleteMessages ? _runtime.Sql.TakeDelete : _runtime.Sql.TakeLease)
         {
             Parameters =
             {
@@ -97,17 +113,24 @@ public sealed class PostgresMessagePickupRepository : IMessagePickupRepository, 
                 PickupRuntime.P(limit),
             },
         };
+        // A lease may commit without waiting for the WAL flush (Options.DurableLeases says what a crash costs then);
+        // delete-on-take is the acknowledgement itself and always waits.
+        var asyncCommit = !request.DeleteMessages && !Options.DurableLeases;
+        await using var batch = new NpgsqlBatch(connection);
+        if (asyncCommit) batch.BatchCommands.Add(new NpgsqlBatchCommand(PickupSql.AsyncCommit));
+        batch.BatchCommands.Add(take);
         if (!request.DeleteMessages)
         {
-            command.Parameters.Add(PickupRuntime.P(_runtime.InstanceId));
-            command.Parameters.Add(PickupRuntime.Text(request.SessionId));
-            command.Parameters.Add(PickupRuntime.P(Options.LeaseDuration));
+            take.Parameters.Add(PickupRuntime.P(_runtime.InstanceId));
+            take.Parameters.Add(PickupRuntime.Text(request.SessionId));
+            take.Parameters.Add(PickupRuntime.P(Options.LeaseDuration));
         }
-        await command.PrepareAsync(cancellationToken);
+        await batch.PrepareAsync(cancellationToken);
 
         var taken = new List<(long Seq, QueuedMessage Message)>();
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
         {
+            if (asyncCommit) await reader.NextResultAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
                 taken.Add((reader.GetInt64(1), new QueuedMessage(
@@ -121,17 +144,7 @@ public sealed class PostgresMessagePickupRepository : IMessagePickupRepository, 
         }
         // RETURNING does not keep the candidates' order.
         taken.Sort((a, b) => a.Seq.CompareTo(b.Seq));
-        var messages = taken.ConvertAll(t => t.Message);
-
-        if (messages.Count > 0)
-        {
-            _runtime.Metrics.Delivered.Add(messages.Count);
-            var redelivered = messages.Count(m => m.DeliveryCount > 1);
-            if (redelivered > 0) _runtime.Metrics.Redelivered.Add(redelivered);
-            if (request.DeleteMessages) _runtime.Metrics.Acknowledged.Add(messages.Count);
-        }
-        activity?.SetTag("pickup.take.count", messages.Count);
-        return messages;
+        return taken.ConvertAll(t => t.Message);
     }
 
     public async Task<AddedMessage> AddMessageAsync(AddMessageRequest request, CancellationToken cancellationToken = default)
