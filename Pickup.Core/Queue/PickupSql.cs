@@ -9,16 +9,28 @@ namespace Pickup.Core;
 internal sealed class PickupSql
 {
     /// <summary>A message a take may return: pending, or leased with an expired lease; under the delivery maximum
-    /// ($max) and younger than the time to live ($ttl).</summary>
+    /// ($max) and younger than the time to live ($ttl). The age test is written on an expression of received_at on
+    /// purpose: as <c>received_at &gt; now() - $ttl</c> it matched the received_at index, and the generic plan of a
+    /// prepared take (what Npgsql runs after a few executions) then AND-ed a bitmap of every unexpired message in the
+    /// table with the connection's, and sorted: a cost that grew with the whole queue. Now the only index a take or
+    /// count can use is (connection_id, seq), walked in order (QueryPlanTests checks the generic plans).</summary>
     private const string Available = """
         ({p}state = 'pending' OR ({p}state = 'leased' AND {p}lease_expires_at <= now()))
-        AND {p}delivery_count < {max} AND {p}received_at > now() - {ttl}::interval
+        AND {p}delivery_count < {max} AND {p}received_at + {ttl}::interval > now()
         """;
+
+    // The recipient-key filter, in two statement variants rather than one "$2 IS NULL OR ..." predicate: with that OR
+    // the planner cannot know whether it filters, estimates almost nothing left of the connection's range, and picks
+    // a bitmap scan + sort of the connection's whole queue over the ordered index walk that stops at the limit (a
+    // take from a deep offline queue then read all of it, every time). Without a key (the mediator's usual take), $2
+    // is still a parameter (null) so that both variants take the same parameters.
+    private const string AnyKey = "$2::text IS NULL";
+    private const string OneKey = "$2 = ANY (recipient_keys)";
 
     // $1 connection, $2 recipient key or null, $3 max deliveries, $4 ttl
     private const string CountTemplate = """
         SELECT count(*)::integer FROM {schema}.messages
-        WHERE connection_id = $1 AND ($2::text IS NULL OR $2 = ANY (recipient_keys))
+        WHERE connection_id = $1 AND {key}
           AND {available}
         """;
 
@@ -26,7 +38,7 @@ internal sealed class PickupSql
     private const string CandidatesTemplate = """
         WITH candidates AS (
             SELECT id FROM {schema}.messages
-            WHERE connection_id = $1 AND ($2::text IS NULL OR $2 = ANY (recipient_keys))
+            WHERE connection_id = $1 AND {key}
               AND {available}
             ORDER BY seq
             LIMIT $5
@@ -355,16 +367,20 @@ internal sealed class PickupSql
             .Replace("{max}", "$3", StringComparison.Ordinal).Replace("{ttl}", "$4", StringComparison.Ordinal);
         var availableM = Available.Replace("{p}", "m.", StringComparison.Ordinal)
             .Replace("{max}", "$2", StringComparison.Ordinal).Replace("{ttl}", "$3", StringComparison.Ordinal);
-        string F(string template) => template
+        string F(string template, string key = AnyKey) => template
             .Replace("{candidates}", CandidatesTemplate, StringComparison.Ordinal)
+            .Replace("{key}", key, StringComparison.Ordinal)
             .Replace("{release}", ReleaseSet.Replace("{max}", template == ReleaseSessionLeasesTemplate ? "$4" : "$2", StringComparison.Ordinal), StringComparison.Ordinal)
             .Replace("{available_m}", availableM, StringComparison.Ordinal)
             .Replace("{available}", available, StringComparison.Ordinal)
             .Replace("{schema}", quoted, StringComparison.Ordinal);
 
         Count = F(CountTemplate);
+        CountForKey = F(CountTemplate, OneKey);
         TakeLease = F(TakeLeaseTemplate);
+        TakeLeaseForKey = F(TakeLeaseTemplate, OneKey);
         TakeDelete = F(TakeDeleteTemplate);
+        TakeDeleteForKey = F(TakeDeleteTemplate, OneKey);
         Add = F(AddTemplate);
         LockUsage = F(LockUsageTemplate);
         AddBatch = F(AddBatchTemplate);
@@ -391,8 +407,11 @@ internal sealed class PickupSql
     }
 
     public string Count { get; }
+    public string CountForKey { get; }
     public string TakeLease { get; }
+    public string TakeLeaseForKey { get; }
     public string TakeDelete { get; }
+    public string TakeDeleteForKey { get; }
     public string Add { get; }
     public string LockUsage { get; }
     public string AddBatch { get; }

@@ -53,7 +53,7 @@ public sealed class PostgresMessagePickupRepository : IMessagePickupRepository, 
         ValidateId(connectionId, nameof(connectionId));
         if (recipientKey is not null) ValidateId(recipientKey, nameof(recipientKey));
         await using var connection = await _runtime.DataSource.OpenConnectionAsync(cancellationToken);
-        await using var command = new NpgsqlCommand(_runtime.Sql.Count, connection)
+        await using var command = new NpgsqlCommand(recipientKey is null ? _runtime.Sql.Count : _runtime.Sql.CountForKey, connection)
         {
             Parameters =
             {
@@ -102,7 +102,10 @@ public sealed class PostgresMessagePickupRepository : IMessagePickupRepository, 
     /// <summary>The take's statement on <paramref name="connection"/> (tests run it on a connection of their own).</summary>
     internal async Task<List<QueuedMessage>> TakeAsync(NpgsqlConnection connection, TakeFromQueueRequest request, int limit, CancellationToken cancellationToken)
     {
-        var take = new NpgsqlBatchCommand(request.DeleteMessages ? _runtime.Sql.TakeDelete : _runtime.Sql.TakeLease)
+        var sql = _runtime.Sql;
+        var take = new NpgsqlBatchCommand(request.RecipientKey is null
+            ? request.DeleteMessages ? sql.TakeDelete : sql.TakeLease
+            : request.DeleteMessages ? sql.TakeDeleteForKey : sql.TakeLeaseForKey)
         {
             Parameters =
             {
