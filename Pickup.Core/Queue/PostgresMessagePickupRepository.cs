@@ -120,7 +120,7 @@ public sealed class PostgresMessagePickupRepository : IMessagePickupRepository, 
         // delete-on-take is the acknowledgement itself and always waits.
         var asyncCommit = !request.DeleteMessages && !Options.DurableLeases;
         await using var batch = new NpgsqlBatch(connection);
-        if (asyncCommit) batch.BatchCommands.Add(new NpgsqlBatchCommand(PickupSql.AsyncCommit));
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(asyncCommit ? PickupSql.TakeSettingsAsyncCommit : PickupSql.TakeSettings));
         batch.BatchCommands.Add(take);
         if (!request.DeleteMessages)
         {
@@ -133,7 +133,7 @@ public sealed class PostgresMessagePickupRepository : IMessagePickupRepository, 
         var taken = new List<(long Seq, QueuedMessage Message)>();
         await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
         {
-            if (asyncCommit) await reader.NextResultAsync(cancellationToken);
+            await reader.NextResultAsync(cancellationToken); // past the settings' row
             while (await reader.ReadAsync(cancellationToken))
             {
                 taken.Add((reader.GetInt64(1), new QueuedMessage(

@@ -73,4 +73,53 @@ public class QueryPlanTests
             }
         }
     }
+
+    [Fact]
+    public async Task Every_take_walks_the_connection_index_in_order_even_on_a_table_never_analysed()
+    {
+        await using var host = await PickupTestHost.StartAsync(await PickupTestHost.NewDatabaseAsync());
+        var sql = host.Services.GetRequiredService<PickupRuntime>().Sql;
+        await using var connection = await host.DataSource.OpenConnectionAsync();
+        // A deep queue for one connection and some churn, never analysed (a new deployment, or a benchmark's first
+        // minute): the planner's guesses then favour a bitmap scan of the whole range and a sort.
+        await using (var fill = new NpgsqlCommand("""
+            INSERT INTO pickup.messages (id, connection_id, envelope, envelope_size)
+            SELECT gen_random_uuid(), CASE WHEN g % 4 = 0 THEN 'other' ELSE 'deep' END, '\x01', 1 FROM generate_series(1, 3000) AS g;
+            DELETE FROM pickup.messages WHERE connection_id = 'other';
+            SET plan_cache_mode = force_generic_plan;
+            """, connection))
+        {
+            await fill.ExecuteNonQueryAsync();
+        }
+
+        var statements = 0;
+        foreach (var (name, statement, types, arguments) in new (string, string, string, string)[]
+        {
+            ("take", sql.TakeLease, "text, text, integer, interval, integer, text, text, interval", "'deep', NULL, 5, '1 day', 10, 'i', NULL, '1 minute'"),
+            ("take for a key", sql.TakeLeaseForKey, "text, text, integer, interval, integer, text, text, interval", "'deep', 'k', 5, '1 day', 10, 'i', NULL, '1 minute'"),
+            ("take and delete", sql.TakeDelete, "text, text, integer, interval, integer", "'deep', NULL, 5, '1 day', 10"),
+            ("take and delete for a key", sql.TakeDeleteForKey, "text, text, integer, interval, integer", "'deep', 'k', 5, '1 day', 10"),
+        })
+        {
+            var prepared = $"fresh_{++statements}";
+            // As TakeAsync sends it: the settings statement first, in the same transaction.
+            await using var transaction = await connection.BeginTransactionAsync();
+            await using (var prepare = new NpgsqlCommand($"{PickupSql.TakeSettings}; PREPARE {prepared} ({types}) AS {statement}", connection, transaction))
+            {
+                await prepare.ExecuteNonQueryAsync();
+            }
+            await using var explain = new NpgsqlCommand($"EXPLAIN EXECUTE {prepared} ({arguments})", connection, transaction);
+            var plan = new List<string>();
+            await using (var reader = await explain.ExecuteReaderAsync())
+            {
+                while (await reader.ReadAsync()) plan.Add(reader.GetString(0));
+            }
+            var text = string.Join("\n", plan);
+            Assert.True(plan.Any(line => line.Contains("Index Scan using messages_connection_seq_idx", StringComparison.Ordinal)),
+                $"{name} does not walk the connection index:\n{text}");
+            Assert.DoesNotContain("Sort", text);
+            Assert.DoesNotContain("Bitmap", text);
+            await transaction.RollbackAsync();
+        }
+    }
 }
