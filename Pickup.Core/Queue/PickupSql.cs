@@ -9,16 +9,28 @@ namespace Pickup.Core;
 internal sealed class PickupSql
 {
     /// <summary>A message a take may return: pending, or leased with an expired lease; under the delivery maximum
-    /// ($max) and younger than the time to live ($ttl).</summary>
+    /// ($max) and younger than the time to live ($ttl). The age test is written on an expression of received_at on
+    /// purpose: as <c>received_at &gt; now() - $ttl</c> it matched the received_at index, and the generic plan of a
+    /// prepared take (what Npgsql runs after a few executions) then AND-ed a bitmap of every unexpired message in the
+    /// table with the connection's, and sorted: a cost that grew with the whole queue. Now the only index a take or
+    /// count can use is (connection_id, seq), walked in order (QueryPlanTests checks the generic plans).</summary>
     private const string Available = """
         ({p}state = 'pending' OR ({p}state = 'leased' AND {p}lease_expires_at <= now()))
-        AND {p}delivery_count < {max} AND {p}received_at > now() - {ttl}::interval
+        AND {p}delivery_count < {max} AND {p}received_at + {ttl}::interval > now()
         """;
+
+    // The recipient-key filter, in two statement variants rather than one "$2 IS NULL OR ..." predicate: with that OR
+    // the planner cannot know whether it filters, estimates almost nothing left of the connection's range, and picks
+    // a bitmap scan + sort of the connection's whole queue over the ordered index walk that stops at the limit (a
+    // take from a deep offline queue then read all of it, every time). Without a key (the mediator's usual take), $2
+    // is still a parameter (null) so that both variants take the same parameters.
+    private const string AnyKey = "$2::text IS NULL";
+    private const string OneKey = "$2 = ANY (recipient_keys)";
 
     // $1 connection, $2 recipient key or null, $3 max deliveries, $4 ttl
     private const string CountTemplate = """
         SELECT count(*)::integer FROM {schema}.messages
-        WHERE connection_id = $1 AND ($2::text IS NULL OR $2 = ANY (recipient_keys))
+        WHERE connection_id = $1 AND {key}
           AND {available}
         """;
 
@@ -26,7 +38,7 @@ internal sealed class PickupSql
     private const string CandidatesTemplate = """
         WITH candidates AS (
             SELECT id FROM {schema}.messages
-            WHERE connection_id = $1 AND ($2::text IS NULL OR $2 = ANY (recipient_keys))
+            WHERE connection_id = $1 AND {key}
               AND {available}
             ORDER BY seq
             LIMIT $5
@@ -35,21 +47,23 @@ internal sealed class PickupSql
         """;
 
     // + $6 lease instance, $7 lease session, $8 lease duration
+    // The candidates reach the UPDATE/DELETE as an array of ids (one index probe each), not as a join: with statistics
+    // that say the table is (nearly) empty, as they do for a new table or a live queue analysed between bursts, the
+    // planner can join by walking the whole primary key with a join filter, i.e. every message of every connection for
+    // each take; an id array leaves it no such plan.
     private const string TakeLeaseTemplate = """
         {candidates}
         UPDATE {schema}.messages AS m
         SET state = 'leased', lease_instance = $6, lease_session = $7, lease_expires_at = now() + $8::interval,
             delivery_count = m.delivery_count + 1
-        FROM candidates AS c
-        WHERE m.id = c.id
+        WHERE m.id = ANY (ARRAY(SELECT c.id FROM candidates AS c))
         RETURNING m.id, m.seq, m.envelope, m.received_at, m.delivery_count, m.trace_parent
         """;
 
     private const string TakeDeleteTemplate = """
         {candidates}
         DELETE FROM {schema}.messages AS m
-        USING candidates AS c
-        WHERE m.id = c.id
+        WHERE m.id = ANY (ARRAY(SELECT c.id FROM candidates AS c))
         RETURNING m.id, m.seq, m.envelope, m.received_at, m.delivery_count + 1, m.trace_parent
         """;
 
@@ -147,7 +161,10 @@ internal sealed class PickupSql
         """;
 
     // $1 connection, $2 ids
-    private const string RemoveTemplate = "DELETE FROM {schema}.messages WHERE connection_id = $1 AND id = ANY ($2)";
+    // The connection test is written on an expression of the column so that it cannot use the (connection_id, seq)
+    // index: the acknowledged ids are found through the primary key, one probe each, whatever the statistics say (with
+    // "few rows" statistics the planner could otherwise read a deep queue's whole connection range for every ack).
+    private const string RemoveTemplate = "DELETE FROM {schema}.messages WHERE id = ANY ($2) AND connection_id || '' = $1";
 
     // $1 session, $2 connection, $3 instance
     private const string RegisterSessionTemplate = """
@@ -344,6 +361,23 @@ internal sealed class PickupSql
 
     public const string Ping = "SELECT 1";
 
+    /// <summary>
+    /// Sent before every take, in its implicit transaction (<c>true</c>: these settings end with it). <c>enable_sort</c>
+    /// off: a take must read the connection's queue from the (connection_id, seq) index in order and stop at its limit.
+    /// The planner's other choice, a bitmap scan of the connection's whole index range and a sort, looks cheaper to it
+    /// whenever it expects few rows (a table not analysed yet, or its default guesses for the parameterised filters),
+    /// and costs a deep offline queue all of its rows on every take; a bitmap scan also never marks the index entries
+    /// of deleted messages dead, so a busy live queue drags them along until vacuum. A take runs only after this
+    /// statement, so its cached generic plan is always made with the same setting (QueryPlanTests checks that plan on
+    /// a table that was never analysed).
+    /// </summary>
+    public const string TakeSettings = "SELECT set_config('enable_sort', 'off', true)";
+
+    /// <summary><see cref="TakeSettings"/>, and a commit that does not wait for the WAL flush (a lease, see
+    /// <see cref="PickupOptions.DurableLeases"/>).</summary>
+    public const string TakeSettingsAsyncCommit =
+        "SELECT set_config('enable_sort', 'off', true), set_config('synchronous_commit', 'off', true)";
+
     public PickupSql(string schema)
     {
         var quoted = DatabaseBootstrapper.QuoteIdentifier(schema);
@@ -351,16 +385,20 @@ internal sealed class PickupSql
             .Replace("{max}", "$3", StringComparison.Ordinal).Replace("{ttl}", "$4", StringComparison.Ordinal);
         var availableM = Available.Replace("{p}", "m.", StringComparison.Ordinal)
             .Replace("{max}", "$2", StringComparison.Ordinal).Replace("{ttl}", "$3", StringComparison.Ordinal);
-        string F(string template) => template
+        string F(string template, string key = AnyKey) => template
             .Replace("{candidates}", CandidatesTemplate, StringComparison.Ordinal)
+            .Replace("{key}", key, StringComparison.Ordinal)
             .Replace("{release}", ReleaseSet.Replace("{max}", template == ReleaseSessionLeasesTemplate ? "$4" : "$2", StringComparison.Ordinal), StringComparison.Ordinal)
             .Replace("{available_m}", availableM, StringComparison.Ordinal)
             .Replace("{available}", available, StringComparison.Ordinal)
             .Replace("{schema}", quoted, StringComparison.Ordinal);
 
         Count = F(CountTemplate);
+        CountForKey = F(CountTemplate, OneKey);
         TakeLease = F(TakeLeaseTemplate);
+        TakeLeaseForKey = F(TakeLeaseTemplate, OneKey);
         TakeDelete = F(TakeDeleteTemplate);
+        TakeDeleteForKey = F(TakeDeleteTemplate, OneKey);
         Add = F(AddTemplate);
         LockUsage = F(LockUsageTemplate);
         AddBatch = F(AddBatchTemplate);
@@ -387,8 +425,11 @@ internal sealed class PickupSql
     }
 
     public string Count { get; }
+    public string CountForKey { get; }
     public string TakeLease { get; }
+    public string TakeLeaseForKey { get; }
     public string TakeDelete { get; }
+    public string TakeDeleteForKey { get; }
     public string Add { get; }
     public string LockUsage { get; }
     public string AddBatch { get; }

@@ -53,7 +53,7 @@ public sealed class PostgresMessagePickupRepository : IMessagePickupRepository, 
         ValidateId(connectionId, nameof(connectionId));
         if (recipientKey is not null) ValidateId(recipientKey, nameof(recipientKey));
         await using var connection = await _runtime.DataSource.OpenConnectionAsync(cancellationToken);
-        await using var command = new NpgsqlCommand(_runtime.Sql.Count, connection)
+        await using var command = new NpgsqlCommand(recipientKey is null ? _runtime.Sql.Count : _runtime.Sql.CountForKey, connection)
         {
             Parameters =
             {
@@ -86,7 +86,26 @@ public sealed class PostgresMessagePickupRepository : IMessagePickupRepository, 
         activity?.SetTag("pickup.take.delete", request.DeleteMessages);
 
         await using var connection = await _runtime.DataSource.OpenConnectionAsync(cancellationToken);
-        await using var command = new NpgsqlCommand(request.DeleteMessages ? _runtime.Sql.TakeDelete : _runtime.Sql.TakeLease, connection)
+        var messages = await TakeAsync(connection, request, limit, cancellationToken);
+
+        if (messages.Count > 0)
+        {
+            _runtime.Metrics.Delivered.Add(messages.Count);
+            var redelivered = messages.Count(m => m.DeliveryCount > 1);
+            if (redelivered > 0) _runtime.Metrics.Redelivered.Add(redelivered);
+            if (request.DeleteMessages) _runtime.Metrics.Acknowledged.Add(messages.Count);
+        }
+        activity?.SetTag("pickup.take.count", messages.Count);
+        return messages;
+    }
+
+    /// <summary>The take's statement on <paramref name="connection"/> (tests run it on a connection of their own).</summary>
+    internal async Task<List<QueuedMessage>> TakeAsync(NpgsqlConnection connection, TakeFromQueueRequest request, int limit, CancellationToken cancellationToken)
+    {
+        var sql = _runtime.Sql;
+        var take = new NpgsqlBatchCommand(request.RecipientKey is null
+            ? request.DeleteMessages ? sql.TakeDelete : sql.TakeLease
+            : request.DeleteMessages ? sql.TakeDeleteForKey : sql.TakeLeaseForKey)
         {
             Parameters =
             {
@@ -97,17 +116,24 @@ public sealed class PostgresMessagePickupRepository : IMessagePickupRepository, 
                 PickupRuntime.P(limit),
             },
         };
+        // A lease may commit without waiting for the WAL flush (Options.DurableLeases says what a crash costs then);
+        // delete-on-take is the acknowledgement itself and always waits.
+        var asyncCommit = !request.DeleteMessages && !Options.DurableLeases;
+        await using var batch = new NpgsqlBatch(connection);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(asyncCommit ? PickupSql.TakeSettingsAsyncCommit : PickupSql.TakeSettings));
+        batch.BatchCommands.Add(take);
         if (!request.DeleteMessages)
         {
-            command.Parameters.Add(PickupRuntime.P(_runtime.InstanceId));
-            command.Parameters.Add(PickupRuntime.Text(request.SessionId));
-            command.Parameters.Add(PickupRuntime.P(Options.LeaseDuration));
+            take.Parameters.Add(PickupRuntime.P(_runtime.InstanceId));
+            take.Parameters.Add(PickupRuntime.Text(request.SessionId));
+            take.Parameters.Add(PickupRuntime.P(Options.LeaseDuration));
         }
-        await command.PrepareAsync(cancellationToken);
+        await batch.PrepareAsync(cancellationToken);
 
         var taken = new List<(long Seq, QueuedMessage Message)>();
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
         {
+            await reader.NextResultAsync(cancellationToken); // past the settings' row
             while (await reader.ReadAsync(cancellationToken))
             {
                 taken.Add((reader.GetInt64(1), new QueuedMessage(
@@ -121,17 +147,7 @@ public sealed class PostgresMessagePickupRepository : IMessagePickupRepository, 
         }
         // RETURNING does not keep the candidates' order.
         taken.Sort((a, b) => a.Seq.CompareTo(b.Seq));
-        var messages = taken.ConvertAll(t => t.Message);
-
-        if (messages.Count > 0)
-        {
-            _runtime.Metrics.Delivered.Add(messages.Count);
-            var redelivered = messages.Count(m => m.DeliveryCount > 1);
-            if (redelivered > 0) _runtime.Metrics.Redelivered.Add(redelivered);
-            if (request.DeleteMessages) _runtime.Metrics.Acknowledged.Add(messages.Count);
-        }
-        activity?.SetTag("pickup.take.count", messages.Count);
-        return messages;
+        return taken.ConvertAll(t => t.Message);
     }
 
     public async Task<AddedMessage> AddMessageAsync(AddMessageRequest request, CancellationToken cancellationToken = default)

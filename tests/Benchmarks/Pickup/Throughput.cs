@@ -43,15 +43,6 @@ internal static partial class Throughput
         try
         {
             var only = args.Contains("--cycle-only");
-            if (args.Contains("--add-only"))
-            {
-                for (var round = 0; round < 2; round++)
-                {
-                    Console.WriteLine($"add on:  {await MeasureAddAsync(server, $"a_on{round}", batching: true, settings, payload):N0} msg/s");
-                    Console.WriteLine($"add off: {await MeasureAddAsync(server, $"a_off{round}", batching: false, settings, payload):N0} msg/s");
-                }
-                return 0;
-            }
             // ------------------------------------------------------------------ add
             await PickupBench.CreateDatabaseAsync(server, "pgbench");
             var pgbenchDb = server.DatabaseConnectionString("pgbench");
@@ -61,6 +52,17 @@ internal static partial class Throughput
                     payload bytea NOT NULL, state text NOT NULL DEFAULT 'pending');
                 CREATE INDEX ON bench_queue (conn, id);
                 """);
+            if (args.Contains("--add-only"))
+            {
+                // Quick loop for the add path: pgbench, ours (group commit on), pgbench again; the ratio to their mean.
+                var script = Script(work, "insert.sql", $"INSERT INTO bench_insert (payload) VALUES ('\\x{hex}'::bytea);");
+                await PgbenchAsync(server, bin, settings.Clients, settings.Warmup, script, "pgbench");
+                var before = await PgbenchAsync(server, bin, settings.Clients, settings.Duration, script, "pgbench", cpuName: "pg-insert");
+                var ours = await MeasureAddAsync(server, "add_batched", batching: true, settings, payload);
+                var after = await PgbenchAsync(server, bin, settings.Clients, settings.Duration, script, "pgbench", cpuName: "pg-insert");
+                Console.WriteLine($"pgbench {before:N0} / {after:N0} rows/s; add, group commit on: {ours:N0} msg/s = {ours / ((before + after) / 2):0.00}x");
+                return 0;
+            }
             if (only)
             {
                 Console.WriteLine($"live cycle, on: {await MeasureLiveCycleAsync(server, "cycle_batched", batching: true, settings, payload):N0} msg/s");
@@ -147,7 +149,9 @@ internal static partial class Throughput
             await RunAsync(settings.Clients, settings.Warmup, Add);
             var writer = host.Services.GetRequiredService<AddWriter>();
             var (flushes, adds) = (writer.Flushes, writer.FlushedAdds);
+            await PickupBench.ResetStatementsAsync(server, database);
             var rate = await RunAsync(settings.Clients, settings.Duration, Add, batching ? "add-on" : "add-off");
+            await PickupBench.PrintStatementsAsync(server, database, rate * settings.Duration.TotalSeconds);
             if (batching) Console.WriteLine($"  (mean flush: {(writer.FlushedAdds - adds) / (double)Math.Max(1, writer.Flushes - flushes):0.0} adds)");
             return rate;
         }
@@ -185,7 +189,9 @@ internal static partial class Throughput
             }
             await RunAsync(settings.Clients, settings.Warmup, Cycle);
             (addTicks, takeTicks, ackTicks) = (0, 0, 0);
+            await PickupBench.ResetStatementsAsync(server, database);
             var rate = await RunAsync(settings.Clients, settings.Duration, Cycle, batching ? "cycle-on" : "cycle-off");
+            await PickupBench.PrintStatementsAsync(server, database, rate * settings.Duration.TotalSeconds);
             var cycles = rate * settings.Duration.TotalSeconds;
             double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency / cycles;
             Console.WriteLine($"  (mean per cycle: add {Ms(addTicks):0.0} ms, take {Ms(takeTicks):0.0} ms, ack {Ms(ackTicks):0.0} ms)");

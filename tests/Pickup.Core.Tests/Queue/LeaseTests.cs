@@ -113,4 +113,33 @@ public class LeaseTests
         var again = Assert.Single(await host.Queue.TakeFromQueueAsync(new TakeFromQueueRequest("phone", SessionId: "new-socket")));
         Assert.Equal(2, again.DeliveryCount);
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_lease_commits_like_a_durable_one_and_its_commit_setting_stays_in_its_own_transaction(bool durableLeases)
+    {
+        var database = await PickupTestHost.NewDatabaseAsync();
+        await using var host = await PickupTestHost.StartAsync(database, configure: o => o.DurableLeases = durableLeases);
+        var added = await host.Queue.AddMessageAsync(Message("phone"));
+
+        // The take's own statement on a connection of this test whose session waits for flushes (the test server's
+        // default is off), so that a setting leaking out of the lease's transaction would show.
+        await using var connection = new Npgsql.NpgsqlConnection(
+            new Npgsql.NpgsqlConnectionStringBuilder(database) { Pooling = false, Options = "-c synchronous_commit=on" }.ConnectionString);
+        await connection.OpenAsync();
+        var taken = Assert.Single(await host.Repository.TakeAsync(connection, new TakeFromQueueRequest("phone", SessionId: "socket"), 10, CancellationToken.None));
+        Assert.Equal(added.Id, taken.Id);
+        Assert.Equal(1, taken.DeliveryCount);
+        await using (var show = new Npgsql.NpgsqlCommand("SHOW synchronous_commit", connection))
+        {
+            Assert.Equal("on", await show.ExecuteScalarAsync());
+        }
+
+        // Committed and visible to every session at once, whether or not the commit waited for the WAL flush.
+        Assert.Equal(0, await host.Queue.GetAvailableMessageCountAsync("phone"));
+        Assert.Empty(await host.Queue.TakeFromQueueAsync(new TakeFromQueueRequest("phone")));
+        Assert.Equal(1, await host.Queue.RemoveMessagesAsync("phone", [taken.Id]));
+        Assert.Equal(0L, await QueueContractTests.CountRowsAsync(host.DataSource, "phone"));
+    }
 }
