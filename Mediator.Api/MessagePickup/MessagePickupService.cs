@@ -17,7 +17,7 @@ namespace Mediator.Api.MessagePickup;
 /// </summary>
 public sealed class MessagePickupService(
     IMessagePickupRepository queue,
-    QueueStatusReader statusReader,
+    PostgresMessagePickupRepository statuses,
     LiveDeliveryService live,
     RoutingMetrics metrics,
     IOptions<MessagePickupOptions> options,
@@ -124,10 +124,11 @@ public sealed class MessagePickupService(
         {
             if (Guid.TryParse(item, out var id)) ids.Add(id);
         }
-        var removed = ids.Count == 0 ? 0 : await queue.RemoveMessagesAsync(connection!.Id.ToString(), ids, cancellationToken).ConfigureAwait(false);
+        // The acknowledgement and the status that answers it in one statement (one round trip).
+        var (removed, status) = await statuses.RemoveMessagesWithStatusAsync(connection!.Id.ToString(), ids, cancellationToken).ConfigureAwait(false);
         metrics.Acknowledged(removed);
-        MessagePickupLog.Acknowledged(logger, connection!.Id, removed, list.Count);
-        return await StatusAsync(connection, request, null, null, live.IsLive(sessionId) ? true : null, cancellationToken).ConfigureAwait(false);
+        MessagePickupLog.Acknowledged(logger, connection.Id, removed, list.Count);
+        return StatusReply(request, null, status, live.IsLive(sessionId) ? true : null);
     }
 
     /// <summary>
@@ -169,7 +170,12 @@ public sealed class MessagePickupService(
     private async Task<MessageBuilder> StatusAsync(ConnectionRecord connection, DidcommMessage request, string? rawKey, string? key,
         bool? liveDelivery, CancellationToken cancellationToken)
     {
-        var status = await statusReader.GetAsync(connection.Id.ToString(), key, cancellationToken).ConfigureAwait(false);
+        var status = await statuses.GetQueueStatusAsync(connection.Id.ToString(), key, cancellationToken).ConfigureAwait(false);
+        return StatusReply(request, rawKey, status, liveDelivery);
+    }
+
+    private MessageBuilder StatusReply(DidcommMessage request, string? rawKey, QueueStatus status, bool? liveDelivery)
+    {
         var reply = request.CreateReply(MessagePickupMessages.Status);
         if (rawKey is not null) reply.With("recipient_key", rawKey);
         reply.With("message_count", status.MessageCount);
