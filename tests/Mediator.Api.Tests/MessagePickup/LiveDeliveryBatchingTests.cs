@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using Mediator.Api.MessagePickup;
 using Mediator.Api.Tests.Routing;
 using Mediator.Didcomm.Messages;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Mediator.Api.Tests.MessagePickup;
 
@@ -101,6 +102,45 @@ public class LiveDeliveryBatchingTests
         var mine = takes.Where(t => t.Connection == connectionId).ToList();
         Assert.Equal(forwards, mine.Count(t => t.Count == 1));
         Assert.True(mine.Count(t => t.Count == 0) <= 1, $"empty takes after deliveries: {mine.Count(t => t.Count == 0)} of {mine.Count} takes");
+        await LiveDeliveryTests.EndLiveAsync(host, socket);
+    }
+
+    [Fact]
+    public async Task With_StatusAfterLiveAcknowledgement_off_a_live_acknowledgement_deletes_without_a_status_and_other_acks_keep_theirs()
+    {
+        await using var host = await RoutingTestApp.StartOnNewDatabaseAsync(new Dictionary<string, string?>
+        {
+            ["Mediator:MessagePickup:StatusAfterLiveAcknowledgement"] = "false",
+        });
+        var wallet = await MediatedWallet.CreateAsync(host);
+        var connectionId = (await host.Connections.FindByTheirVerkeyAsync(wallet.Wallet.Key.Verkey, CancellationToken.None))!.Id.ToString();
+        await using var socket = await wallet.Wallet.OpenWebSocketAsync();
+        await socket.SendAsync(new MessageBuilder(MessagePickupMessages.LiveDeliveryChange).With("live_delivery", true));
+        var inbox = new LiveDeliveryTests.Inbox(socket);
+        await inbox.NextAsync(MessagePickupMessages.Status);
+
+        Assert.Equal(HttpStatusCode.Accepted, await MediatedWallet.PostForwardAsync(host, wallet.ForwardEnvelope(wallet.NewInnerEnvelope("live"))));
+        var pushed = Assert.Single(await inbox.NextDeliveryAsync());
+        await socket.SendAsync(new MessageBuilder(MessagePickupMessages.MessagesReceived).With("message_id_list", new JsonArray(pushed.Id)));
+        // The socket's messages are handled in order: had the acknowledgement been answered, that status would come first.
+        var request = new MessageBuilder(MessagePickupMessages.StatusRequest);
+        await socket.SendAsync(request);
+        var status = await inbox.NextAsync(MessagePickupMessages.Status);
+        Assert.Equal(request.Id, status.Message.Thread?.ThreadId);
+        Assert.Equal(0, status.Message.GetInteger("message_count"));
+        await using (var rows = host.Services.GetRequiredService<Npgsql.NpgsqlDataSource>()
+            .CreateCommand("SELECT count(*) FROM pickup.messages WHERE connection_id = $1"))
+        {
+            rows.Parameters.Add(new Npgsql.NpgsqlParameter { Value = connectionId });
+            Assert.Equal(0L, (long)(await rows.ExecuteScalarAsync())!);
+        }
+
+        // Off the live session (HTTP) the acknowledgement is still answered with a status.
+        Assert.Equal(HttpStatusCode.Accepted, await MediatedWallet.PostForwardAsync(host, wallet.ForwardEnvelope(wallet.NewInnerEnvelope("second"))));
+        var second = Assert.Single(await inbox.NextDeliveryAsync());
+        var ack = await wallet.Wallet.RequestHttpAsync(new MessageBuilder(MessagePickupMessages.MessagesReceived).With("message_id_list", new JsonArray(second.Id)));
+        Assert.Equal(MessagePickupMessages.Status, ack.Type);
+        Assert.Equal(0, ack.Message.GetInteger("message_count"));
         await LiveDeliveryTests.EndLiveAsync(host, socket);
     }
 

@@ -102,7 +102,7 @@ public class MessagePickupTests
         Assert.Equal(1, status["message_count"]!.GetValue<int>());
 
         var received = Msg.Build(MessagePickupMessages.MessagesReceived, ("message_id_list", new JsonArray([.. ids.Select(i => (JsonNode?)i), "not-a-uuid", Guid.NewGuid().ToString()])));
-        var afterAck = (await replica.Pickup.HandleMessagesReceivedAsync(connection, received, null, None)).ToJson();
+        var afterAck = (await replica.Pickup.HandleMessagesReceivedAsync(connection, received, null, None))!.ToJson();
         Assert.Equal(MessagePickupMessages.Status, afterAck["@type"]!.GetValue<string>());
         Assert.Equal(received.Id, afterAck["~thread"]!["thid"]!.GetValue<string>());
         Assert.Equal(1, afterAck["message_count"]!.GetValue<int>());
@@ -179,7 +179,7 @@ public class MessagePickupTests
         // Two of the three acknowledged while still pending (a wallet may acknowledge ids it got before a redelivery):
         // the status is read in the delete's own statement and must not count the rows that statement deleted.
         var received = Msg.Build(MessagePickupMessages.MessagesReceived, ("message_id_list", new JsonArray(ids[0].ToString(), ids[2].ToString())));
-        var status = (await replica.Pickup.HandleMessagesReceivedAsync(connection, received, null, None)).ToJson();
+        var status = (await replica.Pickup.HandleMessagesReceivedAsync(connection, received, null, None))!.ToJson();
         Assert.Equal(MessagePickupMessages.Status, status["@type"]!.GetValue<string>());
         Assert.Equal(received.Id, status["~thread"]!["thid"]!.GetValue<string>());
         Assert.Equal(1, status["message_count"]!.GetValue<int>());
@@ -189,7 +189,7 @@ public class MessagePickupTests
 
         // Only unknown ids: nothing deleted, the status is unchanged.
         var again = (await replica.Pickup.HandleMessagesReceivedAsync(connection,
-            Msg.Build(MessagePickupMessages.MessagesReceived, ("message_id_list", new JsonArray(ids[0].ToString(), "not-a-uuid"))), null, None)).ToJson();
+            Msg.Build(MessagePickupMessages.MessagesReceived, ("message_id_list", new JsonArray(ids[0].ToString(), "not-a-uuid"))), null, None))!.ToJson();
         Assert.Equal(1, again["message_count"]!.GetValue<int>());
     }
 
