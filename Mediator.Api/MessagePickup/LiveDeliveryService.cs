@@ -17,8 +17,8 @@ public delegate Task LiveDeliverySend(MessageBuilder message, CancellationToken 
 /// <c>true</c>; it is registered in Pickup.Core, so a forward arriving at any replica wakes this one (Pickup.Core calls
 /// <see cref="MessagesAvailableAsync"/>: same-replica add, NOTIFY, sweep, expired or released lease). Each session has one
 /// send loop that, per wake-up, takes (leases) the connection's available messages, up to
-/// <see cref="MessagePickupOptions.LiveBatchSize"/> in one <c>delivery</c>, and takes again only when the take was full. A pushed message stays leased until <c>messages-received</c> removes it; if the wallet never
-/// acknowledges it, the lease expires and it is pushed again; when the socket closes or a send fails the session is
+/// <see cref="MessagePickupOptions.LiveBatchSize"/> in one <c>delivery</c>, and takes again only when the take was full.
+/// A pushed message stays leased until <c>messages-received</c> removes it; if the wallet never acknowledges it, the lease expires and it is pushed again; when the socket closes or a send fails the session is
 /// removed and its leases are released (after a short grace for acknowledgements in flight), so a reconnecting wallet
 /// gets them again (no loss on a half-open socket).
 /// </summary>
