@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
 using Mediator.Didcomm.Messages;
 using Microsoft.Extensions.DependencyInjection;
@@ -14,6 +15,7 @@ public sealed class MessageHandlerCatalog
     private readonly IServiceProvider _services;
     private readonly Dictionary<string, List<string>> _roles = new(StringComparer.Ordinal);
     private readonly SortedSet<string> _protocols = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<Type, IMessageHandler> _instances = new();
 
     public MessageHandlerCatalog(IServiceProvider services, IEnumerable<MessageHandlerRegistration> handlers,
         IEnumerable<DidcommProtocolRegistration> protocols)
@@ -37,8 +39,9 @@ public sealed class MessageHandlerCatalog
     {
         handler = null;
         if (!_registry.TryResolve(incoming, out var handlerType, out registeredType)) return false;
-        // Resolved per message (singletons, so DI returns the same instance): handlers may depend on this catalog.
-        handler = (IMessageHandler)_services.GetRequiredService(handlerType);
+        // Resolved on first use, not in the constructor (handlers may depend on this catalog), then kept: handlers are
+        // registered as singletons (MessageHandlerRegistrations), so DI would return the same instance on every message.
+        handler = _instances.GetOrAdd(handlerType, static (type, services) => (IMessageHandler)services.GetRequiredService(type), _services);
         return true;
     }
 

@@ -16,9 +16,9 @@ public delegate Task LiveDeliverySend(MessageBuilder message, CancellationToken 
 /// Pickup 2.0 live mode on this replica. A live session is a wallet's WebSocket after <c>live-delivery-change</c>
 /// <c>true</c>; it is registered in Pickup.Core, so a forward arriving at any replica wakes this one (Pickup.Core calls
 /// <see cref="MessagesAvailableAsync"/>: same-replica add, NOTIFY, sweep, expired or released lease). Each session has one
-/// send loop that takes (leases) the connection's available messages and pushes them as <c>delivery</c> messages until
-/// none is left. A pushed message stays leased until <c>messages-received</c> removes it; if the wallet never
-/// acknowledges it, the lease expires and it is pushed again; when the socket closes or a send fails the session is
+/// send loop that, per wake-up, takes (leases) the connection's available messages, up to
+/// <see cref="MessagePickupOptions.LiveBatchSize"/> in one <c>delivery</c>, and takes again only when the take was full.
+/// A pushed message stays leased until <c>messages-received</c> removes it; if the wallet never acknowledges it, the lease expires and it is pushed again; when the socket closes or a send fails the session is
 /// removed and its leases are released (after a short grace for acknowledgements in flight), so a reconnecting wallet
 /// gets them again (no loss on a half-open socket).
 /// </summary>
@@ -169,10 +169,14 @@ public sealed class LiveDeliveryService(
             while (await session.Wake.Reader.WaitToReadAsync(token).ConfigureAwait(false))
             {
                 session.Wake.Reader.TryRead(out _);
+                var limit = options.Value.LiveBatchSize;
                 while (!token.IsCancellationRequested)
                 {
+                    // Everything committed before the wake-up was read is visible to this take; a message committed after
+                    // it signals again (the channel keeps one pending wake-up). So one take per wake-up suffices unless
+                    // it came back full: no second take that finds nothing after each delivery.
                     var taken = await Queue.TakeFromQueueAsync(new TakeFromQueueRequest(
-                        session.ConnectionId.ToString(), options.Value.LiveBatchSize, SessionId: session.SessionId), token).ConfigureAwait(false);
+                        session.ConnectionId.ToString(), limit, SessionId: session.SessionId), token).ConfigureAwait(false);
                     if (taken.Count == 0) break;
                     var delivery = new MessageBuilder(MessagePickupMessages.Delivery)
                         .With("~attach", MessagePickupService.DeliveryAttachments(taken));
@@ -191,6 +195,7 @@ public sealed class LiveDeliveryService(
                     }
                     metrics.Delivered(taken.Count, "live");
                     MessagePickupLog.Delivered(logger, session.ConnectionId, taken.Count, "live");
+                    if (taken.Count < limit) break;
                 }
             }
         }

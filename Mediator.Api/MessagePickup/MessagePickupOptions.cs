@@ -24,4 +24,13 @@ public sealed class MessagePickupOptions
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
     public TimeSpan ClosedSessionReleaseDelay { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>
+    /// Whether a <c>messages-received</c> that arrives on a live session is answered with a <c>status</c> (RFC 0685: the
+    /// mediator SHOULD send an updated status). Off a live session (HTTP, a socket before live mode) it always is: Credo
+    /// 0.5 drives its pick-up loop with those statuses. On a live session the wallet acts on none of it (Credo 0.5 emits
+    /// an event nobody awaits in live mode for a count of 0, and sends a delivery-request for messages the live loop
+    /// pushes anyway otherwise), and each costs a status query, an envelope pack and a socket send per acknowledgement.
+    /// </summary>
+    public bool StatusAfterLiveAcknowledgement { get; set; } = true;
 }

@@ -17,7 +17,7 @@ namespace Mediator.Api.MessagePickup;
 /// </summary>
 public sealed class MessagePickupService(
     IMessagePickupRepository queue,
-    QueueStatusReader statusReader,
+    PostgresMessagePickupRepository statuses,
     LiveDeliveryService live,
     RoutingMetrics metrics,
     IOptions<MessagePickupOptions> options,
@@ -102,8 +102,9 @@ public sealed class MessagePickupService(
         return reply.With("~attach", DeliveryAttachments(taken));
     }
 
-    /// <summary>Pickup 2.0 messages-received: the acknowledgement (deletes the messages), answered with a status.</summary>
-    public async Task<MessageBuilder> HandleMessagesReceivedAsync(ConnectionRecord? connection, DidcommMessage request, string? sessionId,
+    /// <summary>Pickup 2.0 messages-received: the acknowledgement (deletes the messages), answered with a status (null: no
+    /// reply, on a live session when <see cref="MessagePickupOptions.StatusAfterLiveAcknowledgement"/> is off).</summary>
+    public async Task<MessageBuilder?> HandleMessagesReceivedAsync(ConnectionRecord? connection, DidcommMessage request, string? sessionId,
         CancellationToken cancellationToken)
     {
         if (NotReady(connection, request) is { } notReady) return notReady;
@@ -124,10 +125,19 @@ public sealed class MessagePickupService(
         {
             if (Guid.TryParse(item, out var id)) ids.Add(id);
         }
-        var removed = ids.Count == 0 ? 0 : await queue.RemoveMessagesAsync(connection!.Id.ToString(), ids, cancellationToken).ConfigureAwait(false);
+        var isLive = live.IsLive(sessionId);
+        if (isLive && !options.Value.StatusAfterLiveAcknowledgement)
+        {
+            var deleted = ids.Count == 0 ? 0 : await queue.RemoveMessagesAsync(connection!.Id.ToString(), ids, cancellationToken).ConfigureAwait(false);
+            metrics.Acknowledged(deleted);
+            MessagePickupLog.Acknowledged(logger, connection!.Id, deleted, list.Count);
+            return null;
+        }
+        // The acknowledgement and the status that answers it in one statement (one round trip).
+        var (removed, status) = await statuses.RemoveMessagesWithStatusAsync(connection!.Id.ToString(), ids, cancellationToken).ConfigureAwait(false);
         metrics.Acknowledged(removed);
-        MessagePickupLog.Acknowledged(logger, connection!.Id, removed, list.Count);
-        return await StatusAsync(connection, request, null, null, live.IsLive(sessionId) ? true : null, cancellationToken).ConfigureAwait(false);
+        MessagePickupLog.Acknowledged(logger, connection.Id, removed, list.Count);
+        return StatusReply(request, null, status, isLive ? true : null);
     }
 
     /// <summary>
@@ -169,7 +179,12 @@ public sealed class MessagePickupService(
     private async Task<MessageBuilder> StatusAsync(ConnectionRecord connection, DidcommMessage request, string? rawKey, string? key,
         bool? liveDelivery, CancellationToken cancellationToken)
     {
-        var status = await statusReader.GetAsync(connection.Id.ToString(), key, cancellationToken).ConfigureAwait(false);
+        var status = await statuses.GetQueueStatusAsync(connection.Id.ToString(), key, cancellationToken).ConfigureAwait(false);
+        return StatusReply(request, rawKey, status, liveDelivery);
+    }
+
+    private MessageBuilder StatusReply(DidcommMessage request, string? rawKey, QueueStatus status, bool? liveDelivery)
+    {
         var reply = request.CreateReply(MessagePickupMessages.Status);
         if (rawKey is not null) reply.With("recipient_key", rawKey);
         reply.With("message_count", status.MessageCount);

@@ -44,7 +44,6 @@ public static class MediatorRoutingExtensions
         services.TryAddSingleton<RoutingMetrics>();
         services.TryAddSingleton<ForwardService>();
         services.TryAddSingleton<CoordinateMediationService>();
-        services.TryAddSingleton<QueueStatusReader>();
         services.TryAddSingleton<LiveDeliveryService>();
         services.TryAddSingleton<MessagePickupService>();
         services.TryAddSingleton<PushNotificationsService>();

@@ -79,3 +79,14 @@ public sealed record AddedMessage(
     bool DeliveredLive,
     IReadOnlyList<string> WokenInstanceIds,
     bool QueuedForNotifier);
+
+/// <summary>The figures of a pickup 2.0 <c>status</c>: the available messages of a connection (optionally of one
+/// recipient key), as <see cref="IMessagePickupRepository.GetAvailableMessageCountAsync"/> counts them.</summary>
+/// <param name="OldestReceivedAt">When the oldest of them was received; null when there are none.</param>
+/// <param name="TotalBytes">The sum of their envelope sizes.</param>
+public sealed record QueueStatus(int MessageCount, DateTimeOffset? OldestReceivedAt, DateTimeOffset? NewestReceivedAt, long TotalBytes);
+
+/// <summary>The outcome of <see cref="PostgresMessagePickupRepository.RemoveMessagesWithStatusAsync"/>.</summary>
+/// <param name="Removed">How many messages the acknowledgement deleted.</param>
+/// <param name="Status">The connection's status right after the delete.</param>
+public sealed record RemoveWithStatusResult(int Removed, QueueStatus Status);

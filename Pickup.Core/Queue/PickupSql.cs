@@ -456,4 +456,40 @@ internal sealed class PickupSql
 
     /// <summary><c>LISTEN</c> for a channel name produced by <see cref="Notifications.Channels"/> (validated identifier).</summary>
     public static string Listen(string channel) => "LISTEN " + DatabaseBootstrapper.QuoteIdentifier(channel);
+
+    // ---------------------------------------------------------------- pickup 2.0 status (Mediator.Api's pickup path)
+
+    // $1 connection, $2 recipient key or null, $3 max deliveries, $4 ttl: the figures of a pickup 2.0 status, over the
+    // same messages as Count (available ones).
+    private const string StatusTemplate = """
+        SELECT count(*)::integer, min(received_at), max(received_at), coalesce(sum(envelope_size), 0)::bigint
+        FROM {schema}.messages
+        WHERE connection_id = $1 AND ($2::text IS NULL OR $2 = ANY (recipient_keys))
+          AND {available}
+        """;
+
+    // $1 connection, $2 ids, $3 max deliveries, $4 ttl: the acknowledgement (Remove) and the status after it in one
+    // statement, one round trip. Every part of a statement sees the same snapshot, so the main query still sees the rows
+    // the CTE deletes: they are excluded by id (an id in $2 is gone after this statement, or was never this connection's).
+    private const string RemoveWithStatusTemplate = """
+        WITH removed AS (
+            DELETE FROM {schema}.messages WHERE connection_id = $1 AND id = ANY ($2) RETURNING id
+        )
+        SELECT (SELECT count(*) FROM removed)::integer,
+               count(*)::integer, min(received_at), max(received_at), coalesce(sum(envelope_size), 0)::bigint
+        FROM {schema}.messages
+        WHERE connection_id = $1 AND id <> ALL ($2)
+          AND {available}
+        """;
+
+    /// <summary>The status statement for <paramref name="schema"/> (validated identifier; quoted here).</summary>
+    public static string StatusFor(string schema) => ExpandStatus(StatusTemplate, schema);
+
+    /// <summary>The remove-and-status statement for <paramref name="schema"/>.</summary>
+    public static string RemoveWithStatusFor(string schema) => ExpandStatus(RemoveWithStatusTemplate, schema);
+
+    private static string ExpandStatus(string template, string schema) => template
+        .Replace("{available}", Available.Replace("{p}", "", StringComparison.Ordinal)
+            .Replace("{max}", "$3", StringComparison.Ordinal).Replace("{ttl}", "$4", StringComparison.Ordinal), StringComparison.Ordinal)
+        .Replace("{schema}", DatabaseBootstrapper.QuoteIdentifier(schema), StringComparison.Ordinal);
 }

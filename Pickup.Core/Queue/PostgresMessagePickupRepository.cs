@@ -384,4 +384,77 @@ public sealed class PostgresMessagePickupRepository : IMessagePickupRepository, 
         ArgumentException.ThrowIfNullOrWhiteSpace(value, name);
         if (value.Length > MaxIdLength) throw new ArgumentException($"{name} is longer than {MaxIdLength} characters.", name);
     }
+
+    // ---------------------------------------------------------------- pickup 2.0 status (Mediator.Api's pickup path)
+
+    private string? _statusSql;
+    private string? _removeWithStatusSql;
+
+    /// <summary>The figures of a pickup 2.0 <c>status</c> for the connection (and recipient key, when given), in one
+    /// statement: the available messages (as <see cref="GetAvailableMessageCountAsync"/> counts them), the oldest and newest
+    /// arrival and their total size.</summary>
+    public async Task<QueueStatus> GetQueueStatusAsync(string connectionId, string? recipientKey = null, CancellationToken cancellationToken = default)
+    {
+        ValidateId(connectionId, nameof(connectionId));
+        if (recipientKey is not null) ValidateId(recipientKey, nameof(recipientKey));
+        await using var connection = await _runtime.DataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(_statusSql ??= PickupSql.StatusFor(Options.Schema), connection)
+        {
+            Parameters =
+            {
+                PickupRuntime.P(connectionId),
+                PickupRuntime.Text(recipientKey),
+                PickupRuntime.P(Options.MaxDeliveries),
+                PickupRuntime.P(Options.MessageTimeToLive),
+            },
+        };
+        await command.PrepareAsync(cancellationToken);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return ReadStatus(reader, 0);
+    }
+
+    /// <summary>
+    /// The acknowledgement and the status after it in one statement (one round trip): deletes the connection's messages
+    /// with these ids (unknown ids and other connections' are ignored, as <see cref="RemoveMessagesAsync"/>) and returns how
+    /// many it deleted and the <see cref="GetQueueStatusAsync"/> figures of what is left (all recipient keys).
+    /// </summary>
+    public async Task<RemoveWithStatusResult> RemoveMessagesWithStatusAsync(string connectionId, IReadOnlyCollection<Guid> messageIds,
+        CancellationToken cancellationToken = default)
+    {
+        ValidateId(connectionId, nameof(connectionId));
+        ArgumentNullException.ThrowIfNull(messageIds);
+        if (messageIds.Count == 0) return new RemoveWithStatusResult(0, await GetQueueStatusAsync(connectionId, null, cancellationToken));
+        using var activity = PickupTelemetry.ActivitySource.StartActivity("pickup remove");
+        activity?.SetTag("pickup.connection_id", connectionId);
+        await using var connection = await _runtime.DataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(_removeWithStatusSql ??= PickupSql.RemoveWithStatusFor(Options.Schema), connection)
+        {
+            Parameters =
+            {
+                PickupRuntime.P(connectionId),
+                PickupRuntime.P(messageIds as Guid[] ?? [.. messageIds]),
+                PickupRuntime.P(Options.MaxDeliveries),
+                PickupRuntime.P(Options.MessageTimeToLive),
+            },
+        };
+        await command.PrepareAsync(cancellationToken);
+        int removed;
+        QueueStatus status;
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            await reader.ReadAsync(cancellationToken);
+            removed = reader.GetInt32(0);
+            status = ReadStatus(reader, 1);
+        }
+        if (removed > 0) _runtime.Metrics.Acknowledged.Add(removed);
+        activity?.SetTag("pickup.removed", removed);
+        return new RemoveWithStatusResult(removed, status);
+    }
+
+    private static QueueStatus ReadStatus(NpgsqlDataReader reader, int first) => new(
+        reader.GetInt32(first),
+        reader.IsDBNull(first + 1) ? null : reader.GetFieldValue<DateTimeOffset>(first + 1),
+        reader.IsDBNull(first + 2) ? null : reader.GetFieldValue<DateTimeOffset>(first + 2),
+        reader.GetInt64(first + 3));
 }

@@ -35,6 +35,8 @@ public class LoadOptionsTests
     [InlineData("--frobnicate", "1", "Unknown option --frobnicate")]
     [InlineData("--ack", "carrier-pigeon", "--ack")]
     [InlineData("--mediator-env", "NOEQUALS", "--mediator-env")]
+    [InlineData("--rate", "0", "--rate")]
+    [InlineData("--rate", "fast", "--rate")]
     public void Bad_values_name_the_option(string name, string value, string expected)
     {
         var e = Assert.Throws<ArgumentException>(() => LoadOptions.Parse([name, value]));
@@ -50,6 +52,14 @@ public class LoadOptionsTests
         var env = LoadOptions.Parse(["--mediator-env", "DOTNET_gcServer=0, A=b=c"]).MediatorEnvironment;
         Assert.Equal("0", env["DOTNET_gcServer"]);
         Assert.Equal("b=c", env["A"]);
+    }
+
+    [Fact]
+    public void A_fixed_rate_is_optional()
+    {
+        Assert.Null(LoadOptions.Parse([]).Rate);
+        Assert.Equal(1000.0, LoadOptions.Parse(["--rate", "1000"]).Rate);
+        Assert.Equal(12.5, LoadOptions.Parse(["--rate", "12.5"]).Rate);
     }
 
     [Fact]

@@ -107,7 +107,7 @@ public class WalletMessagesTests
     }
 }
 
-public class ForwardSenderTests
+public partial class ForwardSenderTests
 {
     [Theory]
     [InlineData(20, 2)]

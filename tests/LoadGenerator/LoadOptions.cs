@@ -22,6 +22,8 @@ public sealed class LoadOptions
     public int PerWallet { get; init; }
     public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(120);
     public int Concurrency { get; init; } = 16;
+    /// <summary>Fixed-rate mode: forwards per second (open loop, at most <see cref="Concurrency"/> in flight); null = as fast as answered.</summary>
+    public double? Rate { get; init; }
     public int PayloadBytes { get; init; } = 1024;
     public int Batch { get; init; } = 10;
     public TimeSpan Hold { get; init; } = TimeSpan.FromSeconds(10);
@@ -64,6 +66,9 @@ public sealed class LoadOptions
           --per-wallet N             offline mode: messages queued per wallet (default forwards / wallets)
           --duration S               stop sending after S seconds even if N are not sent (default 120)
           --concurrency C            forward requests in flight (default 16); also pgbench's client count
+          --rate R                   send at R forwards/s (open loop: message i is due at i/R s; at most C in flight;
+                                     the report counts sends that fell behind), e.g. to read p99 latency at a given rate;
+                                     default: as fast as the mediator answers
           --payload-bytes B          size of the envelope the mediator stores (default 1024)
           --batch B                  offline pickup: delivery-request limit (default 10, as Credo)
           --ack ws|http              live mode: acknowledge deliveries on the socket (default) or over HTTP POST as Credo
@@ -103,7 +108,7 @@ public sealed class LoadOptions
         }
         var known = new HashSet<string>(StringComparer.Ordinal)
         {
-            "mode", "replicas", "target", "pids", "wallets", "forwards", "per-wallet", "duration", "concurrency", "payload-bytes",
+            "mode", "replicas", "rate", "target", "pids", "wallets", "forwards", "per-wallet", "duration", "concurrency", "payload-bytes",
             "batch", "hold", "warmup", "pgbench-seconds", "setup-concurrency", "drain-timeout", "max-run", "mediator-dll", "pg-bin",
             "pg-host", "pg-port", "pg-user", "pg-database", "key-seed", "mediator-log-level", "json", "ack", "pg-statements", "connection-string-extra", "mediator-env",
         };
@@ -151,6 +156,11 @@ public sealed class LoadOptions
             PerWallet = Int("per-wallet", Math.Max(1, forwards / wallets), 1, 1_000_000),
             Duration = TimeSpan.FromSeconds(Int("duration", 120, 1, 86_400)),
             Concurrency = Int("concurrency", 16, 1, 1024),
+            Rate = values.TryGetValue("rate", out var rateText)
+                ? double.TryParse(rateText, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var rate) && rate is >= 1 and <= 1_000_000
+                    ? rate
+                    : throw new ArgumentException($"--rate must be a number of forwards per second in [1, 1000000], not '{rateText}'.")
+                : null,
             PayloadBytes = Int("payload-bytes", 1024, 500, 1_000_000),
             Batch = Int("batch", 10, 1, 1000),
             Hold = TimeSpan.FromSeconds(Int("hold", 10, 0, 3600)),

@@ -203,7 +203,7 @@ public sealed class LoadRun(LoadOptions options, TextWriter output)
         var warmup = options.EffectiveWarmup;
         if (warmup > 0)
         {
-            var w = await sender.RunAsync(0, warmup, options.Duration, options.Concurrency, token).ConfigureAwait(false);
+            var w = await sender.RunAsync(0, warmup, options.Duration, options.Concurrency, token, options.Rate).ConfigureAwait(false);
             await DrainAsync(TimeSpan.FromSeconds(30), token).ConfigureAwait(false);
             Say($"warm-up: {w.Accepted} forwards");
         }
@@ -211,7 +211,7 @@ public sealed class LoadRun(LoadOptions options, TextWriter output)
         await ResetStatementsAsync(token).ConfigureAwait(false);
         var others = OtherCpu();
         var before = monitor.Sample();
-        var result = await sender.RunAsync(warmup, options.Forwards, options.Duration, options.Concurrency, token).ConfigureAwait(false);
+        var result = await sender.RunAsync(warmup, options.Forwards, options.Duration, options.Concurrency, token, options.Rate).ConfigureAwait(false);
         var afterSend = monitor.Sample();
         var drained = await DrainAsync(options.DrainTimeout, token).ConfigureAwait(false);
         var afterDrain = monitor.Sample();
@@ -238,7 +238,7 @@ public sealed class LoadRun(LoadOptions options, TextWriter output)
         await ResetStatementsAsync(token).ConfigureAwait(false);
         var others = OtherCpu();
         var before = monitor.Sample();
-        var result = await sender.RunAsync(0, total, options.Duration, options.Concurrency, token).ConfigureAwait(false);
+        var result = await sender.RunAsync(0, total, options.Duration, options.Concurrency, token, options.Rate).ConfigureAwait(false);
         var afterSend = monitor.Sample();
         ReportSend(result, before, afterSend, null);
         ReportOtherCpu(others, result.Accepted, "send");
@@ -304,6 +304,14 @@ public sealed class LoadRun(LoadOptions options, TextWriter output)
         _report["forwards_failed"] = result.Failed;
         _report["forwards_per_second"] = Math.Round(result.AcceptedPerSecond, 1);
         _report["inner_envelope_bytes"] = result.InnerEnvelopeBytes;
+        if (options.Rate is { } rate)
+        {
+            Say($"fixed rate {rate:0.#} forwards/s: {result.LateSends} of {result.Attempted} sends started more than 1 ms late " +
+                $"(max {result.MaxLateness.TotalMilliseconds:0.0} ms behind schedule)");
+            _report["target_rate"] = rate;
+            _report["late_sends"] = result.LateSends;
+            _report["max_lateness_ms"] = Math.Round(result.MaxLateness.TotalMilliseconds, 1);
+        }
         if (result.Failed > 0) Fail($"{result.Failed} forwards not accepted, e.g. {string.Join(" / ", result.FailureSamples.Take(3))}");
         if (before.Count == 0 || result.Accepted == 0) return;
         var sendCpu = ProcessMonitor.CpuBetween(before, afterSend);
