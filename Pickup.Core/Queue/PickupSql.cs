@@ -399,6 +399,9 @@ internal sealed class PickupSql
         TakeLeaseForKey = F(TakeLeaseTemplate, OneKey);
         TakeDelete = F(TakeDeleteTemplate);
         TakeDeleteForKey = F(TakeDeleteTemplate, OneKey);
+        Status = F(StatusTemplate);
+        StatusForKey = F(StatusTemplate, OneKey);
+        RemoveWithStatus = F(RemoveWithStatusTemplate);
         Add = F(AddTemplate);
         LockUsage = F(LockUsageTemplate);
         AddBatch = F(AddBatchTemplate);
@@ -430,6 +433,9 @@ internal sealed class PickupSql
     public string TakeLeaseForKey { get; }
     public string TakeDelete { get; }
     public string TakeDeleteForKey { get; }
+    public string Status { get; }
+    public string StatusForKey { get; }
+    public string RemoveWithStatus { get; }
     public string Add { get; }
     public string LockUsage { get; }
     public string AddBatch { get; }
@@ -464,16 +470,17 @@ internal sealed class PickupSql
     private const string StatusTemplate = """
         SELECT count(*)::integer, min(received_at), max(received_at), coalesce(sum(envelope_size), 0)::bigint
         FROM {schema}.messages
-        WHERE connection_id = $1 AND ($2::text IS NULL OR $2 = ANY (recipient_keys))
+        WHERE connection_id = $1 AND {key}
           AND {available}
         """;
 
     // $1 connection, $2 ids, $3 max deliveries, $4 ttl: the acknowledgement (Remove) and the status after it in one
     // statement, one round trip. Every part of a statement sees the same snapshot, so the main query still sees the rows
     // the CTE deletes: they are excluded by id (an id in $2 is gone after this statement, or was never this connection's).
+    // The delete probes the ids through the primary key, as Remove does.
     private const string RemoveWithStatusTemplate = """
         WITH removed AS (
-            DELETE FROM {schema}.messages WHERE connection_id = $1 AND id = ANY ($2) RETURNING id
+            DELETE FROM {schema}.messages WHERE id = ANY ($2) AND connection_id || '' = $1 RETURNING id
         )
         SELECT (SELECT count(*) FROM removed)::integer,
                count(*)::integer, min(received_at), max(received_at), coalesce(sum(envelope_size), 0)::bigint
@@ -481,15 +488,4 @@ internal sealed class PickupSql
         WHERE connection_id = $1 AND id <> ALL ($2)
           AND {available}
         """;
-
-    /// <summary>The status statement for <paramref name="schema"/> (validated identifier; quoted here).</summary>
-    public static string StatusFor(string schema) => ExpandStatus(StatusTemplate, schema);
-
-    /// <summary>The remove-and-status statement for <paramref name="schema"/>.</summary>
-    public static string RemoveWithStatusFor(string schema) => ExpandStatus(RemoveWithStatusTemplate, schema);
-
-    private static string ExpandStatus(string template, string schema) => template
-        .Replace("{available}", Available.Replace("{p}", "", StringComparison.Ordinal)
-            .Replace("{max}", "$3", StringComparison.Ordinal).Replace("{ttl}", "$4", StringComparison.Ordinal), StringComparison.Ordinal)
-        .Replace("{schema}", DatabaseBootstrapper.QuoteIdentifier(schema), StringComparison.Ordinal);
 }

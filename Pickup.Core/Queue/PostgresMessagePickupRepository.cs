@@ -387,9 +387,6 @@ public sealed class PostgresMessagePickupRepository : IMessagePickupRepository, 
 
     // ---------------------------------------------------------------- pickup 2.0 status (Mediator.Api's pickup path)
 
-    private string? _statusSql;
-    private string? _removeWithStatusSql;
-
     /// <summary>The figures of a pickup 2.0 <c>status</c> for the connection (and recipient key, when given), in one
     /// statement: the available messages (as <see cref="GetAvailableMessageCountAsync"/> counts them), the oldest and newest
     /// arrival and their total size.</summary>
@@ -398,7 +395,7 @@ public sealed class PostgresMessagePickupRepository : IMessagePickupRepository, 
         ValidateId(connectionId, nameof(connectionId));
         if (recipientKey is not null) ValidateId(recipientKey, nameof(recipientKey));
         await using var connection = await _runtime.DataSource.OpenConnectionAsync(cancellationToken);
-        await using var command = new NpgsqlCommand(_statusSql ??= PickupSql.StatusFor(Options.Schema), connection)
+        await using var command = new NpgsqlCommand(recipientKey is null ? _runtime.Sql.Status : _runtime.Sql.StatusForKey, connection)
         {
             Parameters =
             {
@@ -428,7 +425,7 @@ public sealed class PostgresMessagePickupRepository : IMessagePickupRepository, 
         using var activity = PickupTelemetry.ActivitySource.StartActivity("pickup remove");
         activity?.SetTag("pickup.connection_id", connectionId);
         await using var connection = await _runtime.DataSource.OpenConnectionAsync(cancellationToken);
-        await using var command = new NpgsqlCommand(_removeWithStatusSql ??= PickupSql.RemoveWithStatusFor(Options.Schema), connection)
+        await using var command = new NpgsqlCommand(_runtime.Sql.RemoveWithStatus, connection)
         {
             Parameters =
             {

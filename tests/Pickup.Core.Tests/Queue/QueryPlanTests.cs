@@ -115,6 +115,8 @@ public class QueryPlanTests
             ("take and delete", sql.TakeDelete, "text, text, integer, interval, integer", "'deep', NULL, 5, '1 day', 10"),
             ("take and delete for a key", sql.TakeDeleteForKey, "text, text, integer, interval, integer", "'deep', 'k', 5, '1 day', 10"),
             ("acknowledgement", sql.Remove, "text, uuid[]", $"'deep', '{{{Guid.NewGuid()},{Guid.NewGuid()}}}'"),
+            ("acknowledgement with status", sql.RemoveWithStatus, "text, uuid[], integer, interval",
+                $"'deep', '{{{Guid.NewGuid()},{Guid.NewGuid()}}}', 5, '1 day'"),
         })
         {
             var prepared = $"fresh_{++statements}";
@@ -136,6 +138,12 @@ public class QueryPlanTests
                 // The ids through the primary key; never the connection's range.
                 Assert.True(text.Contains("messages_pkey", StringComparison.Ordinal), $"{name} does not probe the primary key:\n{text}");
                 Assert.DoesNotContain("messages_connection_seq_idx", text);
+            }
+            else if (name == "acknowledgement with status")
+            {
+                // The status reads the connection's range (it counts all of it); the delete probes the primary key.
+                Assert.True(text.Contains("messages_pkey", StringComparison.Ordinal), $"{name} does not probe the primary key:\n{text}");
+                Assert.Single(plan, line => line.Contains("messages_connection_seq_idx", StringComparison.Ordinal) && line.Contains("Scan", StringComparison.Ordinal));
             }
             else
             {
