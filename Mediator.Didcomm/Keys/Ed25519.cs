@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using Mediator.Didcomm.Encodings;
 using Sodium;
@@ -74,7 +76,7 @@ public static class Ed25519
         return x25519;
     }
 
-    /// <summary>As <see cref="ToX25519PublicKey"/>, without throwing.</summary>
+    /// <summary>As <see cref="ToX25519PublicKey"/>, without throwing. Each call returns an array of its own.</summary>
     public static bool TryToX25519PublicKey(ReadOnlySpan<byte> ed25519PublicKey, out byte[] x25519PublicKey)
     {
         x25519PublicKey = [];
@@ -83,16 +85,44 @@ public static class Ed25519
             return false;
         }
 
-        try
+        // The same few keys are converted for every message between a wallet and the mediator (a point decompression,
+        // a few percent of the mediator's CPU per message): the results, valid or not, are remembered.
+        var cacheKey = MemoryMarshal.Read<PublicKeyBytes>(ed25519PublicKey);
+        if (!X25519Forms.TryGetValue(cacheKey, out var converted))
         {
-            x25519PublicKey = PublicKeyAuth.ConvertEd25519PublicKeyToCurve25519PublicKey(ed25519PublicKey.ToArray());
-            return true;
+            try
+            {
+                converted = PublicKeyAuth.ConvertEd25519PublicKeyToCurve25519PublicKey(ed25519PublicKey.ToArray());
+            }
+            catch (CryptographicException)
+            {
+                converted = null;
+            }
+
+            if (X25519Forms.Count >= X25519FormsCapacity)
+            {
+                X25519Forms.Clear(); // bounded: a flood of new keys costs conversions, never memory
+            }
+
+            X25519Forms[cacheKey] = converted;
         }
-        catch (CryptographicException)
+
+        if (converted is null)
         {
             return false;
         }
+
+        x25519PublicKey = (byte[])converted.Clone();
+        return true;
     }
+
+    private const int X25519FormsCapacity = 16_384;
+
+    private static readonly ConcurrentDictionary<PublicKeyBytes, byte[]?> X25519Forms = new();
+
+    /// <summary>A 32-byte public key as a value (dictionary key).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    private readonly record struct PublicKeyBytes(ulong A, ulong B, ulong C, ulong D);
 
     internal static string Truncate(string value) => value.Length <= 60 ? value : string.Concat(value.AsSpan(0, 60), "...");
 }

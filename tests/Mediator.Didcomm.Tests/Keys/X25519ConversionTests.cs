@@ -57,4 +57,45 @@ public class X25519ConversionTests
 
         Assert.Throws<KeyFormatException>(() => Ed25519.ToX25519PublicKey(notAPoint));
     }
+
+    [Fact]
+    public void Repeated_conversions_give_the_same_key_in_arrays_of_their_own_and_a_bad_point_stays_bad()
+    {
+        var pair = Ed25519KeyPair.Generate();
+        var expected = ScalarMult.Base(pair.ToX25519().PrivateKey.ToArray());
+
+        var first = Ed25519.ToX25519PublicKey(pair.PublicKey);
+        Array.Clear(first); // a caller scribbling on its copy must not change what the next caller gets
+        var second = Ed25519.ToX25519PublicKey(pair.PublicKey);
+        Assert.Equal(expected, second);
+        Assert.NotSame(second, Ed25519.ToX25519PublicKey(pair.PublicKey));
+
+        var notAPoint = new byte[32];
+        notAPoint[0] = 2;
+        for (var attempt = 0; attempt < 2; attempt++)
+        {
+            Assert.False(Ed25519.TryToX25519PublicKey(notAPoint, out var none));
+            Assert.Empty(none);
+        }
+    }
+
+    [Fact]
+    public void The_conversion_cache_stays_correct_past_its_capacity()
+    {
+        // More distinct keys than the cache holds: it is cleared and refilled, every answer still right.
+        var pairs = Enumerable.Range(0, 40).Select(_ => Ed25519KeyPair.Generate()).ToArray();
+        for (var round = 0; round < 3; round++)
+        {
+            foreach (var pair in pairs)
+            {
+                Assert.Equal(pair.ToX25519().PublicKey.ToArray(), Ed25519.ToX25519PublicKey(pair.PublicKey));
+            }
+            for (var i = 0; i < 6_000; i++)
+            {
+                var random = new byte[32];
+                Random.Shared.NextBytes(random);
+                Ed25519.TryToX25519PublicKey(random, out _);
+            }
+        }
+    }
 }
