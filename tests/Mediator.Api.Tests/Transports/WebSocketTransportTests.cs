@@ -260,6 +260,52 @@ public sealed class WebSocketKeepAliveTests
         Assert.False(registry.TryGetSession(connection.Id, out _));
     }
 
+    /// <summary>
+    /// An idle socket whose peer never answers the idle close (it reads nothing; pings are far apart): the sweeper closes
+    /// it at the idle timeout and aborts it after the close grace, which ends its receive loop and closes its session.
+    /// </summary>
+    [Fact]
+    public async Task An_idle_peer_that_ignores_the_close_is_aborted_after_the_grace_and_its_session_closed()
+    {
+        await using var host = await MediatorTestHost.StartOnNewDatabaseAsync("ws", new Dictionary<string, string?>
+        {
+            ["Mediator:Transports:WebSocketIdleTimeout"] = "00:00:01",
+            ["Mediator:Transports:WebSocketKeepAliveInterval"] = "00:10:00",
+            ["Mediator:Transports:WebSocketKeepAliveTimeout"] = "00:10:00",
+        });
+        var wallet = new TestWallet(host);
+        await wallet.GetInvitationAsync();
+        await wallet.ConnectWithDidExchangeAsync();
+        var registry = host.Services.GetRequiredService<TransportSessionRegistry>();
+        var connection = (await host.Connections.FindByOurVerkeyAsync(wallet.MediatorVerkey!, CancellationToken.None))!;
+
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(System.Net.IPAddress.Loopback, host.HttpEndpoint.Port);
+        var stream = tcp.GetStream();
+        var key = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+        var upgrade = $"GET / HTTP/1.1\r\nHost: 127.0.0.1:{host.HttpEndpoint.Port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+                      $"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n";
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(upgrade));
+        var head = new byte[1024];
+        var read = await stream.ReadAsync(head);
+        Assert.StartsWith("HTTP/1.1 101", Encoding.ASCII.GetString(head, 0, read), StringComparison.Ordinal);
+
+        var envelope = wallet.Pack(TestWallet.WithReturnRoute(TestWallet.TrustPing(responseRequested: false).ToJson(), ReturnRoute.All));
+        await stream.WriteAsync(MaskedTextFrame(envelope));
+        ITransportSession? session = null;
+        await WaitAsync(() => registry.TryGetSession(connection.Id, out session), "the session is registered");
+        var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        session!.OnClosed(_ => { closed.TrySetResult(); return Task.CompletedTask; });
+        var registeredAt = DateTimeOffset.UtcNow;
+
+        // Nothing is read or answered from now on: the idle close (after ~1 s) goes unanswered, the abort follows the grace.
+        await closed.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        var after = DateTimeOffset.UtcNow - registeredAt;
+        Assert.True(after >= TimeSpan.FromSeconds(3), $"The session closed after {after}, before the close grace had passed.");
+        Assert.False(session.IsOpen);
+        Assert.False(registry.TryGetSession(connection.Id, out _));
+    }
+
     private static async Task WaitAsync(Func<bool> condition, string what)
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
