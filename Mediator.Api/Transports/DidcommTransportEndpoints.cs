@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Net.WebSockets;
 using Mediator.Api.Agent;
@@ -119,6 +120,10 @@ public static class DidcommTransportEndpoints
             KeepAliveInterval = transport.WebSocketKeepAliveInterval,
             KeepAliveTimeout = transport.WebSocketKeepAliveTimeout,
         }).ConfigureAwait(false);
+        // The upgrade request is not traced (ServiceDefaults filters WebSocket upgrades: it would be a span as long as the
+        // socket, kept in memory all that time). Each inbound message starts its own trace ("didcomm inbound" as a root),
+        // and nothing started from here (the live delivery loop) keeps the request's activity alive.
+        Activity.Current = null;
         var session = new WebSocketTransportSession(socket, time, logger);
         TransportLog.WebSocketOpened(logger, session.Id);
         sweeper.Add(session);

@@ -436,3 +436,65 @@ public sealed class WebSocketDropTests
         Assert.Equal(wallet.Did, connection.TheirDid);
     }
 }
+
+public sealed class WebSocketTracingTests
+{
+    /// <summary>
+    /// The upgrade request of a socket lives as long as the socket: it is not the parent of what happens on the socket
+    /// (nor kept as a span). Each message received on the socket is the root of its own trace.
+    /// </summary>
+    [Fact]
+    public async Task Each_message_on_a_socket_starts_its_own_trace_instead_of_joining_the_upgrade_request()
+    {
+        var stopped = new System.Collections.Concurrent.ConcurrentQueue<System.Diagnostics.Activity>();
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = source => source.Name is "Mediator.Api" or "Microsoft.AspNetCore",
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) =>
+                System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = stopped.Enqueue,
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+
+        await using var host = await MediatorTestHost.StartOnNewDatabaseAsync("ws");
+        var wallet = new TestWallet(host);
+        await wallet.GetInvitationAsync();
+        await wallet.ConnectWithDidExchangeAsync();
+        var connection = (await host.Connections.FindByOurVerkeyAsync(wallet.MediatorVerkey!, CancellationToken.None))!;
+        await using var socket = await wallet.OpenWebSocketAsync();
+        for (var i = 0; i < 2; i++)
+        {
+            await socket.SendAsync(TestWallet.TrustPing());
+            await socket.ReceiveAsync();
+        }
+
+        List<System.Diagnostics.Activity> OnSocket() => [.. stopped.Where(a => a.OperationName == "didcomm inbound"
+            && a.GetTagItem("didcomm.transport") as string == nameof(TransportKind.WebSocket)
+            && a.GetTagItem("didcomm.connection_id") is Guid id && id == connection.Id)];
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        while (OnSocket().Count < 2)
+        {
+            cts.Token.ThrowIfCancellationRequested();
+            await Task.Delay(20, CancellationToken.None);
+        }
+
+        var inbound = OnSocket();
+        Assert.Equal(2, inbound.Count);
+        Assert.All(inbound, a => Assert.Equal(default, a.ParentSpanId));
+        Assert.NotEqual(inbound[0].TraceId, inbound[1].TraceId);
+    }
+
+    [Theory]
+    [InlineData("GET", "websocket", true)]
+    [InlineData("GET", "WebSocket", true)]
+    [InlineData("GET", null, false)]
+    [InlineData("POST", "websocket", false)]
+    [InlineData("GET", "h2c", false)]
+    public void Tracing_recognises_a_websocket_upgrade_from_the_request(string method, string? upgrade, bool expected)
+    {
+        var context = new Microsoft.AspNetCore.Http.DefaultHttpContext();
+        context.Request.Method = method;
+        if (upgrade is not null) context.Request.Headers.Upgrade = upgrade;
+        Assert.Equal(expected, Microsoft.Extensions.Hosting.ServiceDefaultsExtensions.IsWebSocketUpgrade(context));
+    }
+}
