@@ -30,9 +30,14 @@ public static class DidcommTransportEndpoints
         var lifetime = services.GetRequiredService<IHostApplicationLifetime>();
         var processor = services.GetRequiredService<InboundMessageProcessor>();
         var maxMessageBytes = services.GetRequiredService<IOptions<MediatorOptions>>().Value.MaxMessageBytes;
-        var sweeper = new WebSocketSessionSweeper(transportOptions.WebSocketIdleTimeout, time, logger);
+        // Shared with the connection-level upgrade path when it is on (AddDidcommWebSocketConnections).
+        var sweeper = services.GetService<WebSocketSessionSweeper>();
+        if (sweeper is null)
+        {
+            sweeper = new WebSocketSessionSweeper(transportOptions.WebSocketIdleTimeout, time, logger);
+            lifetime.ApplicationStopped.Register(sweeper.Dispose);
+        }
         lifetime.ApplicationStopping.Register(sweeper.OnStopping);
-        lifetime.ApplicationStopped.Register(sweeper.Dispose);
 
         // A plain request delegate (no parameter binding): each socket holds only its own request's state while idle.
         RequestDelegate webSocket = http => ReceiveWebSocketAsync(http, sweeper, processor, maxMessageBytes, transportOptions,
@@ -124,7 +129,14 @@ public static class DidcommTransportEndpoints
         // socket, kept in memory all that time). Each inbound message starts its own trace ("didcomm inbound" as a root),
         // and nothing started from here (the live delivery loop) keeps the request's activity alive.
         Activity.Current = null;
-        var session = new WebSocketTransportSession(socket, time, logger);
+        await RunWebSocketAsync(socket, takenAtConnection: false, sweeper, processor, maxMessageBytes, stopping, time, logger).ConfigureAwait(false);
+    }
+
+    /// <summary>One accepted WebSocket, from either path (this endpoint, or <see cref="WebSocketConnectionMiddleware"/>), until it ends.</summary>
+    internal static async Task RunWebSocketAsync(WebSocket socket, bool takenAtConnection, WebSocketSessionSweeper sweeper,
+        InboundMessageProcessor processor, int maxMessageBytes, CancellationToken stopping, TimeProvider time, ILogger logger)
+    {
+        var session = new WebSocketTransportSession(socket, time, logger) { TakenAtConnection = takenAtConnection };
         TransportLog.WebSocketOpened(logger, session.Id);
         sweeper.Add(session);
         var endReason = "closed by the wallet";

@@ -19,6 +19,9 @@ public sealed class WebSocketTransportSession : TransportSessionBase
 
     internal WebSocket Socket => _socket;
 
+    /// <summary>Upgraded by <see cref="WebSocketConnectionMiddleware"/> (true) or by the HTTP endpoint (false).</summary>
+    internal bool TakenAtConnection { get; init; }
+
     public override async ValueTask<bool> TrySendAsync(ReadOnlyMemory<byte> envelope, CancellationToken cancellationToken)
     {
         if (!CanSend) return false;

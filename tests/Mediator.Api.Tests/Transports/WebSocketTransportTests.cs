@@ -498,3 +498,77 @@ public sealed class WebSocketTracingTests
         Assert.Equal(expected, Microsoft.Extensions.Hosting.ServiceDefaultsExtensions.IsWebSocketUpgrade(context));
     }
 }
+
+public sealed class WebSocketConnectionMiddlewareTests
+{
+    private const string Upgrade = "GET {0} HTTP/1.1\r\nHost: 127.0.0.1:5080\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n" +
+                                   "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n{1}\r\n";
+
+    private static WebSocketConnectionMiddleware.HeadKind Peek(string head, out string? key, out long length) =>
+        WebSocketConnectionMiddleware.Peek(new System.Buffers.ReadOnlySequence<byte>(Encoding.Latin1.GetBytes(head)), "/ws", out key, out length);
+
+    [Theory]
+    [InlineData("/")]
+    [InlineData("/ws")]
+    public void A_plain_upgrade_request_head_is_taken_with_its_key_and_length(string path)
+    {
+        var head = string.Format(System.Globalization.CultureInfo.InvariantCulture, Upgrade, path, "");
+        Assert.Equal(WebSocketConnectionMiddleware.HeadKind.Ours, Peek(head + "frame bytes", out var key, out var length));
+        Assert.Equal("dGhlIHNhbXBsZSBub25jZQ==", key);
+        Assert.Equal(Encoding.Latin1.GetByteCount(head), length);
+    }
+
+    [Theory]
+    [InlineData("GET / HTTP/1.1\r\nHost: x\r\nUpgr")]
+    [InlineData("GE")]
+    public void A_partial_head_needs_more(string head) =>
+        Assert.Equal(WebSocketConnectionMiddleware.HeadKind.NeedMore, Peek(head, out _, out _));
+
+    [Theory]
+    [InlineData("POST / HTTP/1.1\r\nHost: x\r\n\r\n")]
+    [InlineData("GET /invitation HTTP/1.1\r\nHost: x\r\n\r\n")]
+    [InlineData("GET /?x=1 HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")]
+    [InlineData("GET / HTTP/1.0\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")]
+    [InlineData("GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 8\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")]
+    [InlineData("GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: short\r\n\r\n")]
+    [InlineData("GET / HTTP/1.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")]
+    [InlineData("GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")]
+    [InlineData("GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\n Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")]
+    [InlineData("GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nContent-Length: 5\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\nhello")]
+    [InlineData("GET / HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")]
+    public void Anything_else_is_left_to_kestrel(string head) =>
+        Assert.Equal(WebSocketConnectionMiddleware.HeadKind.NotOurs, Peek(head, out _, out _));
+
+    [Fact]
+    public void A_head_larger_than_the_limit_is_left_to_kestrel()
+    {
+        var head = string.Format(System.Globalization.CultureInfo.InvariantCulture, Upgrade, "/",
+            "X-Padding: " + new string('x', WebSocketConnectionMiddleware.MaxHeadBytes) + "\r\n");
+        Assert.Equal(WebSocketConnectionMiddleware.HeadKind.NotOurs, Peek(head, out _, out _));
+        Assert.Equal(WebSocketConnectionMiddleware.HeadKind.NotOurs, Peek(head[..(WebSocketConnectionMiddleware.MaxHeadBytes + 10)], out _, out _));
+    }
+
+    /// <summary>A wallet's upgrade is taken at the connection; one the middleware leaves alone (here a query string) still
+    /// works through Kestrel's WebSocket endpoint; both carry messages with return routes.</summary>
+    [Theory]
+    [InlineData("/", true)]
+    [InlineData("/ws", true)]
+    [InlineData("/?via=kestrel", false)]
+    public async Task Upgrades_are_taken_at_the_connection_and_the_rest_still_work_through_kestrel(string path, bool atConnection)
+    {
+        await using var host = await MediatorTestHost.StartOnNewDatabaseAsync("ws");
+        var wallet = new TestWallet(host);
+        await wallet.GetInvitationAsync();
+        await wallet.ConnectWithDidExchangeAsync();
+        var registry = host.Services.GetRequiredService<TransportSessionRegistry>();
+        var connection = (await host.Connections.FindByOurVerkeyAsync(wallet.MediatorVerkey!, CancellationToken.None))!;
+
+        await using var socket = await wallet.OpenWebSocketAsync(path);
+        var ping = TestWallet.TrustPing();
+        await socket.SendAsync(ping);
+        Assert.Equal(ping.Id, (await socket.ReceiveAsync()).Message.ThreadId);
+
+        Assert.True(registry.TryGetSession(connection.Id, out var session));
+        Assert.Equal(atConnection, ((WebSocketTransportSession)session).TakenAtConnection);
+    }
+}
