@@ -1,5 +1,3 @@
-using Mediator.Api.Transports;
-
 // The slim builder: Kestrel over HTTP/1.1 and HTTP/2 with what the mediator uses, without the parts it does not (IIS
 // integration, HTTP/3 over QUIC, regex route constraints, the Debug and EventSource log providers), so that a replica
 // starts with less loaded code and memory (issue 6: 10,000 idle sockets per replica). HTTPS endpoints stay possible.

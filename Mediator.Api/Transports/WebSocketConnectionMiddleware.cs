@@ -3,39 +3,12 @@ using System.Net.WebSockets;
 using System.Security.Cryptography;
 using System.Text;
 using Mediator.Api.Agent;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Mediator.Api.Transports;
-
-/// <summary>Registration of the connection-level WebSocket upgrade.</summary>
-public static class WebSocketConnectionExtensions
-{
-    /// <summary>
-    /// Takes WebSocket upgrades at the connection, before Kestrel's HTTP layer, on every endpoint
-    /// (<see cref="WebSocketConnectionMiddleware"/>); the HTTP WebSocket endpoint of <c>MapDidcommTransports</c> stays for
-    /// what this passes on. Call with <c>AddDidcommAgent</c>.
-    /// </summary>
-    public static WebApplicationBuilder AddDidcommWebSocketConnections(this WebApplicationBuilder builder)
-    {
-        ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.TryAddSingleton(services => new WebSocketSessionSweeper(
-            services.GetRequiredService<IOptions<TransportOptions>>().Value.WebSocketIdleTimeout,
-            services.GetRequiredService<TimeProvider>(),
-            services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DidcommTransportEndpoints).FullName!)));
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(listen =>
-        {
-            var middleware = new WebSocketConnectionMiddleware(listen.ApplicationServices);
-            listen.Use(next => connection => middleware.OnConnectionAsync(connection, next));
-        }));
-        return builder;
-    }
-}
 
 /// <summary>
 /// WebSocket upgrades taken at the connection, before Kestrel's HTTP layer. A wallet's live socket is idle for most of its
