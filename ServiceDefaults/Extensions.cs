@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Http.Resilience;
@@ -62,7 +64,10 @@ public static class ServiceDefaultsExtensions
                 .AddAspNetCoreInstrumentation(options =>
                     options.Filter = context =>
                         !context.Request.Path.StartsWithSegments(HealthEndpointPath)
-                        && !context.Request.Path.StartsWithSegments(AlivenessEndpointPath))
+                        && !context.Request.Path.StartsWithSegments(AlivenessEndpointPath)
+                        // A WebSocket's upgrade request lasts as long as the socket (minutes to hours): no span for it, so that
+                        // an idle socket holds no recorded activity and its tags; each message on it gets its own trace.
+                        && !IsWebSocketUpgrade(context))
                 .AddHttpClientInstrumentation());
 
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
@@ -70,6 +75,23 @@ public static class ServiceDefaultsExtensions
             builder.Services.AddOpenTelemetry().UseOtlpExporter();
         }
         return builder;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="context"/> asks for a WebSocket (HTTP/1.1 <c>Upgrade: websocket</c>, or an HTTP/2 extended
+    /// CONNECT with <c>:protocol websocket</c>). Read from the request itself: tracing decides before the WebSocket middleware runs.
+    /// </summary>
+    public static bool IsWebSocketUpgrade(HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (context.Features.Get<IHttpExtendedConnectFeature>() is { IsExtendedConnect: true } connect)
+            return string.Equals(connect.Protocol, "websocket", StringComparison.OrdinalIgnoreCase);
+        if (!HttpMethods.IsGet(context.Request.Method)) return false;
+        foreach (var value in context.Request.Headers.Upgrade)
+        {
+            if (value is not null && value.Contains("websocket", StringComparison.OrdinalIgnoreCase)) return true;
+        }
+        return false;
     }
 
     public static TBuilder AddDefaultHealthChecks<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder

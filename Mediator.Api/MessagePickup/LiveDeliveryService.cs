@@ -59,7 +59,12 @@ public sealed class LiveDeliveryService(
 
         var session = new LiveSession(connectionId, sessionId, send);
         _sessions[sessionId] = session;
-        session.Loop = Task.Run(() => RunAsync(session), CancellationToken.None);
+        // The loop lives as long as the socket: it must not capture the caller's execution context (the inbound
+        // message's activity and its tags, the request's log scopes), which it would keep alive all that time.
+        using (ExecutionContext.SuppressFlow())
+        {
+            session.Loop = Task.Run(() => RunAsync(session), CancellationToken.None);
+        }
         try
         {
             // Registered after the local session exists: Pickup.Core wakes it at once if messages are waiting.

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Net.WebSockets;
 using Mediator.Api.Agent;
@@ -22,12 +23,30 @@ public static class DidcommTransportEndpoints
     public static WebApplication MapDidcommTransports(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        var transportOptions = app.Services.GetRequiredService<IOptions<TransportOptions>>().Value;
+        var services = app.Services;
+        var transportOptions = services.GetRequiredService<IOptions<TransportOptions>>().Value;
+        var time = services.GetRequiredService<TimeProvider>();
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DidcommTransportEndpoints).FullName!);
+        var lifetime = services.GetRequiredService<IHostApplicationLifetime>();
+        var processor = services.GetRequiredService<InboundMessageProcessor>();
+        var maxMessageBytes = services.GetRequiredService<IOptions<MediatorOptions>>().Value.MaxMessageBytes;
+        // Shared with the connection-level upgrade path when it is on (AddDidcommWebSocketConnections).
+        var sweeper = services.GetService<WebSocketSessionSweeper>();
+        if (sweeper is null)
+        {
+            sweeper = new WebSocketSessionSweeper(transportOptions.WebSocketIdleTimeout, time, logger);
+            lifetime.ApplicationStopped.Register(sweeper.Dispose);
+        }
+        lifetime.ApplicationStopping.Register(sweeper.OnStopping);
+
+        // A plain request delegate (no parameter binding): each socket holds only its own request's state while idle.
+        RequestDelegate webSocket = http => ReceiveWebSocketAsync(http, sweeper, processor, maxMessageBytes, transportOptions,
+            lifetime.ApplicationStopping, time, logger);
         app.UseWebSockets();
         app.MapPost("/", ReceiveHttpAsync).WithName("DidcommHttpInbound").DisableAntiforgery();
-        app.MapGet("/", ReceiveWebSocketAsync).WithName("DidcommWebSocketInbound");
+        app.MapGet("/", webSocket).WithName("DidcommWebSocketInbound");
         if (transportOptions.WebSocketPath is { Length: > 1 } path && path != "/")
-            app.MapGet(path, ReceiveWebSocketAsync).WithName("DidcommWebSocketInboundPath");
+            app.MapGet(path, webSocket).WithName("DidcommWebSocketInboundPath");
         return app;
     }
 
@@ -87,39 +106,45 @@ public static class DidcommTransportEndpoints
         }
     }
 
-    /// <summary>GET / or /ws with a WebSocket upgrade: many envelopes each way; anything else is 400.</summary>
-    public static async Task<IResult> ReceiveWebSocketAsync(HttpContext http, InboundMessageProcessor processor,
-        IOptions<MediatorOptions> options, IOptions<TransportOptions> transportOptions, TimeProvider time, ILoggerFactory loggerFactory,
-        IHostApplicationLifetime lifetimeEvents)
+    /// <summary>
+    /// GET / or /ws with a WebSocket upgrade: many envelopes each way; anything else is 400. Idle timeout, close grace and
+    /// shutdown are handled for every socket by one <see cref="WebSocketSessionSweeper"/>.
+    /// </summary>
+    private static async Task ReceiveWebSocketAsync(HttpContext http, WebSocketSessionSweeper sweeper, InboundMessageProcessor processor,
+        int maxMessageBytes, TransportOptions transport, CancellationToken stopping, TimeProvider time, ILogger logger)
     {
-        var logger = loggerFactory.CreateLogger(typeof(DidcommTransportEndpoints).FullName!);
         if (!http.WebSockets.IsWebSocketRequest)
-            return Reject(logger, StatusCodes.Status400BadRequest, "Expected a WebSocket upgrade, or POST a DIDComm envelope to /.");
+        {
+            await Reject(logger, StatusCodes.Status400BadRequest, "Expected a WebSocket upgrade, or POST a DIDComm envelope to /.")
+                .ExecuteAsync(http).ConfigureAwait(false);
+            return;
+        }
 
-        var transport = transportOptions.Value;
         using var socket = await http.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
         {
             KeepAliveInterval = transport.WebSocketKeepAliveInterval,
             KeepAliveTimeout = transport.WebSocketKeepAliveTimeout,
         }).ConfigureAwait(false);
-        var session = new WebSocketTransportSession(socket, time, logger);
+        // The upgrade request is not traced (ServiceDefaults filters WebSocket upgrades: it would be a span as long as the
+        // socket, kept in memory all that time). Each inbound message starts its own trace ("didcomm inbound" as a root),
+        // and nothing started from here (the live delivery loop) keeps the request's activity alive.
+        Activity.Current = null;
+        await RunWebSocketAsync(socket, takenAtConnection: false, sweeper, processor, maxMessageBytes, stopping, time, logger).ConfigureAwait(false);
+    }
+
+    /// <summary>One accepted WebSocket, from either path (this endpoint, or <see cref="WebSocketConnectionMiddleware"/>), until it ends.</summary>
+    internal static async Task RunWebSocketAsync(WebSocket socket, bool takenAtConnection, WebSocketSessionSweeper sweeper,
+        InboundMessageProcessor processor, int maxMessageBytes, CancellationToken stopping, TimeProvider time, ILogger logger)
+    {
+        var session = new WebSocketTransportSession(socket, time, logger) { TakenAtConnection = takenAtConnection };
         TransportLog.WebSocketOpened(logger, session.Id);
-        using var lifetime = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
-        var watchdog = WatchIdleAsync(session, transport.WebSocketIdleTimeout, time, lifetime, logger);
-        // On shutdown, say so (1001) so that the wallet reconnects to another replica, instead of holding the host open.
-        await using var stopping = lifetimeEvents.ApplicationStopping.Register(() => _ = Task.Run(async () =>
-        {
-            TransportLog.WebSocketClosing(logger, session.Id, WebSocketCloseStatus.EndpointUnavailable, "replica shutting down");
-            await session.CloseSocketAsync(WebSocketCloseStatus.EndpointUnavailable, "replica shutting down", CancellationToken.None).ConfigureAwait(false);
-            try { lifetime.CancelAfter(TimeSpan.FromSeconds(2)); } catch (ObjectDisposedException) { }
-        }));
+        sweeper.Add(session);
         var endReason = "closed by the wallet";
         try
         {
             // A message fully received is processed even if the wallet goes away meanwhile (Credo opens a socket to send
             // one forward and closes it at once): processing stops only when the replica stops.
-            endReason = await ReceiveLoopAsync(session, processor, options.Value.MaxMessageBytes, lifetime.Token,
-                lifetimeEvents.ApplicationStopping, logger).ConfigureAwait(false);
+            endReason = await ReceiveLoopAsync(session, processor, maxMessageBytes, stopping, logger).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -129,6 +154,10 @@ public static class DidcommTransportEndpoints
         {
             endReason = $"socket error: {e.WebSocketErrorCode}";
         }
+        catch (ObjectDisposedException)
+        {
+            endReason = "aborted";
+        }
         catch (Exception e)
         {
             TransportLog.WebSocketFailed(logger, e, session.Id);
@@ -137,89 +166,88 @@ public static class DidcommTransportEndpoints
         }
         finally
         {
-            await lifetime.CancelAsync().ConfigureAwait(false);
+            sweeper.Remove(session);
             await session.CloseAsync().ConfigureAwait(false);
-            try { await watchdog.ConfigureAwait(false); } catch (OperationCanceledException) { }
             TransportLog.WebSocketClosed(logger, session.Id, endReason);
         }
-        return Results.Empty;
     }
 
-    /// <summary>Receive buffer of a socket, rented for the socket's life.</summary>
+    /// <summary>Size of the receive buffer rented while a message is being read.</summary>
     internal const int ReceiveBufferBytes = 16 * 1024;
 
     /// <summary>
-    /// Reads whole messages and processes each in turn, with one pooled buffer for the socket's life. A zero-byte receive
-    /// as the idle wait (no buffer held while idle) was tried and reverted: it splits a frame's header and payload over
-    /// two reads, and a wallet that drops its socket right after sending then loses that message far more often (Kestrel
-    /// discards unread input on a reset; WebSocketDropTests).
+    /// Reads whole messages and processes each in turn. An idle live session spends nearly all its life waiting here, so
+    /// the wait is a zero-byte receive: it completes when the next data frame's header has arrived, without a buffer
+    /// (ping/pong and close frames are handled inside it), and the receive buffer is rented only then, for the rest of
+    /// that message. A message sent just before the wallet closes its socket is still read whole (the close frame follows
+    /// it; WebSocketDropTests).
     /// </summary>
     private static async Task<string> ReceiveLoopAsync(WebSocketTransportSession session, InboundMessageProcessor processor, int max,
-        CancellationToken receiveToken, CancellationToken processToken, ILogger logger)
+        CancellationToken processToken, ILogger logger)
     {
         var socket = session.Socket;
-        var buffer = ArrayPool<byte>.Shared.Rent(ReceiveBufferBytes);
-        var message = new ArrayBufferWriter<byte>();
-        try
+        while (true)
         {
-            while (true)
+            // No cancellation token: the sweeper aborts the socket (idle close grace, shutdown), which ends this wait, and a
+            // token would register a callback per idle socket.
+            var received = await socket.ReceiveAsync(Memory<byte>.Empty, CancellationToken.None).ConfigureAwait(false);
+            byte[] envelope = [];
+            if (received.MessageType != WebSocketMessageType.Close && !received.EndOfMessage)
             {
-                var received = await socket.ReceiveAsync(buffer.AsMemory(), receiveToken).ConfigureAwait(false);
-                if (received.MessageType == WebSocketMessageType.Close)
+                var buffer = ArrayPool<byte>.Shared.Rent(ReceiveBufferBytes);
+                ArrayBufferWriter<byte>? message = null;
+                try
                 {
-                    await session.CloseSocketAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None).ConfigureAwait(false);
-                    return $"closed by the wallet ({socket.CloseStatus}: {socket.CloseStatusDescription})";
+                    while (true)
+                    {
+                        received = await socket.ReceiveAsync(buffer.AsMemory(), CancellationToken.None).ConfigureAwait(false);
+                        if (received.MessageType == WebSocketMessageType.Close) break;
+                        if ((message?.WrittenCount ?? 0) + received.Count > max)
+                        {
+                            var reason = $"message exceeds {max} bytes";
+                            TransportLog.WebSocketClosing(logger, session.Id, WebSocketCloseStatus.MessageTooBig, reason);
+                            await session.CloseSocketAsync(WebSocketCloseStatus.MessageTooBig, reason, CancellationToken.None).ConfigureAwait(false);
+                            return reason;
+                        }
+                        if (received.EndOfMessage && message is null)
+                        {
+                            // The common case: the rest of the message came in one read.
+                            envelope = buffer.AsSpan(0, received.Count).ToArray();
+                            break;
+                        }
+                        message ??= new ArrayBufferWriter<byte>(Math.Min(max, 2 * ReceiveBufferBytes));
+                        message.Write(buffer.AsSpan(0, received.Count));
+                        if (received.EndOfMessage)
+                        {
+                            envelope = message.WrittenSpan.ToArray();
+                            break;
+                        }
+                    }
                 }
-
-                if (message.WrittenCount + received.Count > max)
+                finally
                 {
-                    var reason = $"message exceeds {max} bytes";
-                    TransportLog.WebSocketClosing(logger, session.Id, WebSocketCloseStatus.MessageTooBig, reason);
-                    await session.CloseSocketAsync(WebSocketCloseStatus.MessageTooBig, reason, CancellationToken.None).ConfigureAwait(false);
-                    return reason;
-                }
-
-                message.Write(buffer.AsSpan(0, received.Count));
-                if (!received.EndOfMessage) continue;
-
-                session.MarkReceived();
-                var envelope = message.WrittenMemory.ToArray();
-                message.ResetWrittenCount();
-                var result = await processor.ProcessAsync(envelope, session, processToken).ConfigureAwait(false);
-                if (result.IsEnvelopeError)
-                {
-                    // Nothing in it can be answered (no key to reply to): tell the wallet why and end the session.
-                    var status = result.Error == InboundError.TooLarge ? WebSocketCloseStatus.MessageTooBig : WebSocketCloseStatus.InvalidPayloadData;
-                    var reason = $"{result.Error}: {result.Reason}";
-                    TransportLog.WebSocketClosing(logger, session.Id, status, reason);
-                    await session.CloseSocketAsync(status, reason, CancellationToken.None).ConfigureAwait(false);
-                    return reason;
+                    ArrayPool<byte>.Shared.Return(buffer);
                 }
             }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
 
-    private static async Task WatchIdleAsync(WebSocketTransportSession session, TimeSpan idleTimeout, TimeProvider time,
-        CancellationTokenSource lifetime, ILogger logger)
-    {
-        var token = lifetime.Token;
-        await Task.Yield();
-        while (!token.IsCancellationRequested)
-        {
-            var idleFor = time.GetUtcNow() - session.LastActivity;
-            if (idleFor >= idleTimeout)
+            if (received.MessageType == WebSocketMessageType.Close)
             {
-                TransportLog.WebSocketClosing(logger, session.Id, WebSocketCloseStatus.NormalClosure, "idle timeout");
-                await session.CloseSocketAsync(WebSocketCloseStatus.NormalClosure, "idle timeout", token).ConfigureAwait(false);
-                // The wallet answers the close frame; if it does not, abort the receive after a grace period.
-                lifetime.CancelAfter(TimeSpan.FromSeconds(5));
-                return;
+                await session.CloseSocketAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None).ConfigureAwait(false);
+                return $"closed by the wallet ({socket.CloseStatus}: {socket.CloseStatusDescription})";
             }
-            await Task.Delay(idleTimeout - idleFor, time, token).ConfigureAwait(false);
+
+            // An empty message (a zero-length final frame) reaches the pipeline, which rejects it with its reason.
+            session.MarkReceived();
+            var result = await processor.ProcessAsync(envelope, session, processToken).ConfigureAwait(false);
+            if (result.IsEnvelopeError)
+            {
+                // Nothing in it can be answered (no key to reply to): tell the wallet why and end the session.
+                var status = result.Error == InboundError.TooLarge ? WebSocketCloseStatus.MessageTooBig : WebSocketCloseStatus.InvalidPayloadData;
+                var reason = $"{result.Error}: {result.Reason}";
+                TransportLog.WebSocketClosing(logger, session.Id, status, reason);
+                await session.CloseSocketAsync(status, reason, CancellationToken.None).ConfigureAwait(false);
+                return reason;
+            }
         }
     }
 

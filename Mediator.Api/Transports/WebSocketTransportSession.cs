@@ -19,6 +19,9 @@ public sealed class WebSocketTransportSession : TransportSessionBase
 
     internal WebSocket Socket => _socket;
 
+    /// <summary>Upgraded by <see cref="WebSocketConnectionMiddleware"/> (true) or by the HTTP endpoint (false).</summary>
+    internal bool TakenAtConnection { get; init; }
+
     public override async ValueTask<bool> TrySendAsync(ReadOnlyMemory<byte> envelope, CancellationToken cancellationToken)
     {
         if (!CanSend) return false;
@@ -58,6 +61,35 @@ public sealed class WebSocketTransportSession : TransportSessionBase
     }
 
     internal void MarkReceived() => Touch();
+
+    private long _closeDeadlineTicks;
+
+    /// <summary>When a close was asked of the wallet (idle timeout, shutdown): the socket is aborted if it is still open then.</summary>
+    internal DateTimeOffset? CloseDeadline
+    {
+        get
+        {
+            var ticks = Interlocked.Read(ref _closeDeadlineTicks);
+            return ticks == 0 ? null : new DateTimeOffset(ticks, TimeSpan.Zero);
+        }
+    }
+
+    /// <summary>Sets the close deadline if none is set; false if a close was already asked.</summary>
+    internal bool TrySetCloseDeadline(DateTimeOffset deadline) =>
+        Interlocked.CompareExchange(ref _closeDeadlineTicks, deadline.UtcTicks, 0) == 0;
+
+    /// <summary>Sets the close deadline, or brings an existing one forward.</summary>
+    internal void ForceCloseDeadline(DateTimeOffset deadline)
+    {
+        var ticks = deadline.UtcTicks;
+        var current = Interlocked.Read(ref _closeDeadlineTicks);
+        while ((current == 0 || current > ticks)
+               && Interlocked.CompareExchange(ref _closeDeadlineTicks, ticks, current) is var seen && seen != current)
+            current = seen;
+    }
+
+    /// <summary>Ends the socket without a close handshake: a pending receive or send fails at once.</summary>
+    internal void Abort() => _socket.Abort();
 
     /// <summary>Closes with a status and reason (sends the close frame if the socket is still open).</summary>
     internal async Task CloseSocketAsync(WebSocketCloseStatus status, string reason, CancellationToken cancellationToken)

@@ -260,6 +260,52 @@ public sealed class WebSocketKeepAliveTests
         Assert.False(registry.TryGetSession(connection.Id, out _));
     }
 
+    /// <summary>
+    /// An idle socket whose peer never answers the idle close (it reads nothing; pings are far apart): the sweeper closes
+    /// it at the idle timeout and aborts it after the close grace, which ends its receive loop and closes its session.
+    /// </summary>
+    [Fact]
+    public async Task An_idle_peer_that_ignores_the_close_is_aborted_after_the_grace_and_its_session_closed()
+    {
+        await using var host = await MediatorTestHost.StartOnNewDatabaseAsync("ws", new Dictionary<string, string?>
+        {
+            ["Mediator:Transports:WebSocketIdleTimeout"] = "00:00:01",
+            ["Mediator:Transports:WebSocketKeepAliveInterval"] = "00:10:00",
+            ["Mediator:Transports:WebSocketKeepAliveTimeout"] = "00:10:00",
+        });
+        var wallet = new TestWallet(host);
+        await wallet.GetInvitationAsync();
+        await wallet.ConnectWithDidExchangeAsync();
+        var registry = host.Services.GetRequiredService<TransportSessionRegistry>();
+        var connection = (await host.Connections.FindByOurVerkeyAsync(wallet.MediatorVerkey!, CancellationToken.None))!;
+
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(System.Net.IPAddress.Loopback, host.HttpEndpoint.Port);
+        var stream = tcp.GetStream();
+        var key = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+        var upgrade = $"GET / HTTP/1.1\r\nHost: 127.0.0.1:{host.HttpEndpoint.Port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+                      $"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n";
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(upgrade));
+        var head = new byte[1024];
+        var read = await stream.ReadAsync(head);
+        Assert.StartsWith("HTTP/1.1 101", Encoding.ASCII.GetString(head, 0, read), StringComparison.Ordinal);
+
+        var envelope = wallet.Pack(TestWallet.WithReturnRoute(TestWallet.TrustPing(responseRequested: false).ToJson(), ReturnRoute.All));
+        await stream.WriteAsync(MaskedTextFrame(envelope));
+        ITransportSession? session = null;
+        await WaitAsync(() => registry.TryGetSession(connection.Id, out session), "the session is registered");
+        var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        session!.OnClosed(_ => { closed.TrySetResult(); return Task.CompletedTask; });
+        var registeredAt = DateTimeOffset.UtcNow;
+
+        // Nothing is read or answered from now on: the idle close (after ~1 s) goes unanswered, the abort follows the grace.
+        await closed.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        var after = DateTimeOffset.UtcNow - registeredAt;
+        Assert.True(after >= TimeSpan.FromSeconds(3), $"The session closed after {after}, before the close grace had passed.");
+        Assert.False(session.IsOpen);
+        Assert.False(registry.TryGetSession(connection.Id, out _));
+    }
+
     private static async Task WaitAsync(Func<bool> condition, string what)
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
@@ -388,5 +434,141 @@ public sealed class WebSocketDropTests
             if (connection is null) await Task.Delay(50, CancellationToken.None);
         }
         Assert.Equal(wallet.Did, connection.TheirDid);
+    }
+}
+
+public sealed class WebSocketTracingTests
+{
+    /// <summary>
+    /// The upgrade request of a socket lives as long as the socket: it is not the parent of what happens on the socket
+    /// (nor kept as a span). Each message received on the socket is the root of its own trace.
+    /// </summary>
+    [Fact]
+    public async Task Each_message_on_a_socket_starts_its_own_trace_instead_of_joining_the_upgrade_request()
+    {
+        var stopped = new System.Collections.Concurrent.ConcurrentQueue<System.Diagnostics.Activity>();
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = source => source.Name is "Mediator.Api" or "Microsoft.AspNetCore",
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) =>
+                System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = stopped.Enqueue,
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+
+        await using var host = await MediatorTestHost.StartOnNewDatabaseAsync("ws");
+        var wallet = new TestWallet(host);
+        await wallet.GetInvitationAsync();
+        await wallet.ConnectWithDidExchangeAsync();
+        var connection = (await host.Connections.FindByOurVerkeyAsync(wallet.MediatorVerkey!, CancellationToken.None))!;
+        await using var socket = await wallet.OpenWebSocketAsync();
+        for (var i = 0; i < 2; i++)
+        {
+            await socket.SendAsync(TestWallet.TrustPing());
+            await socket.ReceiveAsync();
+        }
+
+        List<System.Diagnostics.Activity> OnSocket() => [.. stopped.Where(a => a.OperationName == "didcomm inbound"
+            && a.GetTagItem("didcomm.transport") as string == nameof(TransportKind.WebSocket)
+            && a.GetTagItem("didcomm.connection_id") is Guid id && id == connection.Id)];
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        while (OnSocket().Count < 2)
+        {
+            cts.Token.ThrowIfCancellationRequested();
+            await Task.Delay(20, CancellationToken.None);
+        }
+
+        var inbound = OnSocket();
+        Assert.Equal(2, inbound.Count);
+        Assert.All(inbound, a => Assert.Equal(default, a.ParentSpanId));
+        Assert.NotEqual(inbound[0].TraceId, inbound[1].TraceId);
+    }
+
+    [Theory]
+    [InlineData("GET", "websocket", true)]
+    [InlineData("GET", "WebSocket", true)]
+    [InlineData("GET", null, false)]
+    [InlineData("POST", "websocket", false)]
+    [InlineData("GET", "h2c", false)]
+    public void Tracing_recognises_a_websocket_upgrade_from_the_request(string method, string? upgrade, bool expected)
+    {
+        var context = new Microsoft.AspNetCore.Http.DefaultHttpContext();
+        context.Request.Method = method;
+        if (upgrade is not null) context.Request.Headers.Upgrade = upgrade;
+        Assert.Equal(expected, Microsoft.Extensions.Hosting.ServiceDefaultsExtensions.IsWebSocketUpgrade(context));
+    }
+}
+
+public sealed class WebSocketConnectionMiddlewareTests
+{
+    private const string Upgrade = "GET {0} HTTP/1.1\r\nHost: 127.0.0.1:5080\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n" +
+                                   "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n{1}\r\n";
+
+    private static WebSocketConnectionMiddleware.HeadKind Peek(string head, out string? key, out long length) =>
+        WebSocketConnectionMiddleware.Peek(new System.Buffers.ReadOnlySequence<byte>(Encoding.Latin1.GetBytes(head)), "/ws", out key, out length);
+
+    [Theory]
+    [InlineData("/")]
+    [InlineData("/ws")]
+    public void A_plain_upgrade_request_head_is_taken_with_its_key_and_length(string path)
+    {
+        var head = string.Format(System.Globalization.CultureInfo.InvariantCulture, Upgrade, path, "");
+        Assert.Equal(WebSocketConnectionMiddleware.HeadKind.Ours, Peek(head + "frame bytes", out var key, out var length));
+        Assert.Equal("dGhlIHNhbXBsZSBub25jZQ==", key);
+        Assert.Equal(Encoding.Latin1.GetByteCount(head), length);
+    }
+
+    [Theory]
+    [InlineData("GET / HTTP/1.1\r\nHost: x\r\nUpgr")]
+    [InlineData("GE")]
+    public void A_partial_head_needs_more(string head) =>
+        Assert.Equal(WebSocketConnectionMiddleware.HeadKind.NeedMore, Peek(head, out _, out _));
+
+    [Theory]
+    [InlineData("POST / HTTP/1.1\r\nHost: x\r\n\r\n")]
+    [InlineData("GET /invitation HTTP/1.1\r\nHost: x\r\n\r\n")]
+    [InlineData("GET /?x=1 HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")]
+    [InlineData("GET / HTTP/1.0\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")]
+    [InlineData("GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 8\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")]
+    [InlineData("GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: short\r\n\r\n")]
+    [InlineData("GET / HTTP/1.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")]
+    [InlineData("GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")]
+    [InlineData("GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\n Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")]
+    [InlineData("GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nContent-Length: 5\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\nhello")]
+    [InlineData("GET / HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")]
+    public void Anything_else_is_left_to_kestrel(string head) =>
+        Assert.Equal(WebSocketConnectionMiddleware.HeadKind.NotOurs, Peek(head, out _, out _));
+
+    [Fact]
+    public void A_head_larger_than_the_limit_is_left_to_kestrel()
+    {
+        var head = string.Format(System.Globalization.CultureInfo.InvariantCulture, Upgrade, "/",
+            "X-Padding: " + new string('x', WebSocketConnectionMiddleware.MaxHeadBytes) + "\r\n");
+        Assert.Equal(WebSocketConnectionMiddleware.HeadKind.NotOurs, Peek(head, out _, out _));
+        Assert.Equal(WebSocketConnectionMiddleware.HeadKind.NotOurs, Peek(head[..(WebSocketConnectionMiddleware.MaxHeadBytes + 10)], out _, out _));
+    }
+
+    /// <summary>A wallet's upgrade is taken at the connection; one the middleware leaves alone (here a query string) still
+    /// works through Kestrel's WebSocket endpoint; both carry messages with return routes.</summary>
+    [Theory]
+    [InlineData("/", true)]
+    [InlineData("/ws", true)]
+    [InlineData("/?via=kestrel", false)]
+    public async Task Upgrades_are_taken_at_the_connection_and_the_rest_still_work_through_kestrel(string path, bool atConnection)
+    {
+        await using var host = await MediatorTestHost.StartOnNewDatabaseAsync("ws");
+        var wallet = new TestWallet(host);
+        await wallet.GetInvitationAsync();
+        await wallet.ConnectWithDidExchangeAsync();
+        var registry = host.Services.GetRequiredService<TransportSessionRegistry>();
+        var connection = (await host.Connections.FindByOurVerkeyAsync(wallet.MediatorVerkey!, CancellationToken.None))!;
+
+        await using var socket = await wallet.OpenWebSocketAsync(path);
+        var ping = TestWallet.TrustPing();
+        await socket.SendAsync(ping);
+        Assert.Equal(ping.Id, (await socket.ReceiveAsync()).Message.ThreadId);
+
+        Assert.True(registry.TryGetSession(connection.Id, out var session));
+        Assert.Equal(atConnection, ((WebSocketTransportSession)session).TakenAtConnection);
     }
 }
