@@ -22,4 +22,12 @@ public sealed class TransportOptions
     /// <summary>The extra path WebSockets are accepted on, besides <c>/</c>.</summary>
     [Required, RegularExpression("^/[A-Za-z0-9/_.-]*$", ErrorMessage = "Mediator:Transports:WebSocketPath must be a path starting with '/'.")]
     public string WebSocketPath { get; set; } = "/ws";
+
+    /// <summary>
+    /// Plain WebSocket upgrade requests are answered at the connection, before Kestrel's HTTP layer, so that an idle
+    /// socket holds no HTTP request state (about 6 KB each; see <see cref="WebSocketConnectionMiddleware"/>). Off: every
+    /// upgrade goes through ASP.NET Core's pipeline (its middleware, request metrics and tracing apply), as anything
+    /// unusual does anyway.
+    /// </summary>
+    public bool UpgradeAtConnection { get; set; } = true;
 }

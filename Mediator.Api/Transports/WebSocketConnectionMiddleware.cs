@@ -37,8 +37,13 @@ internal sealed class WebSocketConnectionMiddleware(IServiceProvider services)
 
     public async Task OnConnectionAsync(ConnectionContext connection, ConnectionDelegate next)
     {
-        var input = connection.Transport.Input;
         var dependencies = _dependencies ??= new Dependencies(services);
+        if (!dependencies.Transport.UpgradeAtConnection)
+        {
+            await next(connection).ConfigureAwait(false);
+            return;
+        }
+        var input = connection.Transport.Input;
         string? key = null;
         using (var timeout = new CancellationTokenSource(HeadTimeout))
         {

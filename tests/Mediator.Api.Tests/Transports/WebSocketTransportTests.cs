@@ -551,12 +551,14 @@ public sealed class WebSocketConnectionMiddlewareTests
     /// <summary>A wallet's upgrade is taken at the connection; one the middleware leaves alone (here a query string) still
     /// works through Kestrel's WebSocket endpoint; both carry messages with return routes.</summary>
     [Theory]
-    [InlineData("/", true)]
-    [InlineData("/ws", true)]
-    [InlineData("/?via=kestrel", false)]
-    public async Task Upgrades_are_taken_at_the_connection_and_the_rest_still_work_through_kestrel(string path, bool atConnection)
+    [InlineData("/", true, true)]
+    [InlineData("/ws", true, true)]
+    [InlineData("/?via=kestrel", true, false)]
+    [InlineData("/", false, false)] // Mediator:Transports:UpgradeAtConnection=false: every upgrade through ASP.NET Core
+    public async Task Upgrades_are_taken_at_the_connection_and_the_rest_still_work_through_kestrel(string path, bool enabled, bool atConnection)
     {
-        await using var host = await MediatorTestHost.StartOnNewDatabaseAsync("ws");
+        await using var host = await MediatorTestHost.StartOnNewDatabaseAsync("ws",
+            new Dictionary<string, string?> { ["Mediator:Transports:UpgradeAtConnection"] = enabled ? "true" : "false" });
         var wallet = new TestWallet(host);
         await wallet.GetInvitationAsync();
         await wallet.ConnectWithDidExchangeAsync();
