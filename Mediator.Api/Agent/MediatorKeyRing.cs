@@ -14,7 +14,7 @@ namespace Mediator.Api.Agent;
 /// the entry at once; one on another replica is seen when the entry expires. "Not found" is never cached (a connection
 /// created on another replica is found at once).
 /// </summary>
-public sealed class MediatorKeyRing
+public sealed class MediatorKeyRing : IDisposable
 {
     private readonly ConcurrentDictionary<string, Ed25519KeyPair> _connectionKeys = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, CachedConnection> _found = new(StringComparer.Ordinal);
@@ -23,6 +23,7 @@ public sealed class MediatorKeyRing
     private readonly IOptions<MediatorStateOptions> options;
     private readonly TimeProvider time;
     private Ed25519KeyPair? _mediatorKey;
+    private readonly ITimer? _expiry;
 
     public MediatorKeyRing(MediatorIdentityStore identityStore, ConnectionStore connections, IOptions<MediatorStateOptions> options,
         TimeProvider time)
@@ -32,6 +33,21 @@ public sealed class MediatorKeyRing
         this.options = options;
         this.time = time;
         connections.Changed += Forget;
+        // Expired entries go on a timer, not only when read again: a wallet that connects and then stays idle (most of
+        // them, most of the time) would otherwise keep its cached record, DID document included (~3 KB), for good.
+        var ttl = options.Value.ConnectionCacheTtl;
+        if (ttl > TimeSpan.Zero) _expiry = time.CreateTimer(static ring => ((MediatorKeyRing)ring!).DropExpired(), this, ttl, ttl);
+    }
+
+    public void Dispose() => _expiry?.Dispose();
+
+    private void DropExpired()
+    {
+        var now = time.GetUtcNow();
+        foreach (var (key, entry) in _found)
+        {
+            if (entry.ExpiresAt <= now) _found.TryRemove(KeyValuePair.Create(key, entry));
+        }
     }
 
     /// <summary>Connections held by the found-connection cache now.</summary>

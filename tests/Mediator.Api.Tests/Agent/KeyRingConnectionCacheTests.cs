@@ -65,6 +65,24 @@ public class KeyRingConnectionCacheTests
         }
     }
 
+    [Fact]
+    public async Task Entries_of_connections_that_go_quiet_are_dropped_after_their_ttl_without_being_read_again()
+    {
+        await using var host = await MediatorTestHost.StartOnNewDatabaseAsync("keyring",
+            new Dictionary<string, string?> { ["Mediator:State:ConnectionCacheTtl"] = "00:00:01" });
+        var ring = host.Keys;
+        for (var i = 0; i < 5; i++)
+        {
+            var c = await CreateAsync(host, ConnectionState.Completed);
+            Assert.Equal(c.Id, (await ring.FindAsync(c.OurVerkey!, None))?.Connection?.Id);
+        }
+        Assert.Equal(5, ring.CachedConnections);
+
+        // Nothing reads them again (idle wallets): the expiry timer empties the cache all the same.
+        await Eventually.TrueAsync(() => ring.CachedConnections == 0, "the quiet connections' entries to expire",
+            TimeSpan.FromSeconds(20));
+    }
+
     private static async Task<ConnectionRecord> CreateAsync(MediatorTestHost host, ConnectionState state)
     {
         var key = host.Keys.CreateConnectionKey();
