@@ -53,7 +53,15 @@ public sealed class PostgresMessagePickupRepository : IMessagePickupRepository, 
         ValidateId(connectionId, nameof(connectionId));
         if (recipientKey is not null) ValidateId(recipientKey, nameof(recipientKey));
         await using var connection = await _runtime.DataSource.OpenConnectionAsync(cancellationToken);
-        await using var command = new NpgsqlCommand(recipientKey is null ? _runtime.Sql.Count : _runtime.Sql.CountForKey, connection)
+        await using var command = AvailableCommand(recipientKey is null ? _runtime.Sql.Count : _runtime.Sql.CountForKey, connection, connectionId, recipientKey);
+        await command.PrepareAsync(cancellationToken);
+        return (int)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    /// <summary>A statement over one connection's available messages: $1 connection, $2 recipient key or null, $3 max
+    /// deliveries, $4 time to live.</summary>
+    private NpgsqlCommand AvailableCommand(string sql, NpgsqlConnection connection, string connectionId, string? recipientKey) =>
+        new(sql, connection)
         {
             Parameters =
             {
@@ -63,9 +71,6 @@ public sealed class PostgresMessagePickupRepository : IMessagePickupRepository, 
                 PickupRuntime.P(Options.MessageTimeToLive),
             },
         };
-        await command.PrepareAsync(cancellationToken);
-        return (int)(await command.ExecuteScalarAsync(cancellationToken))!;
-    }
 
     public async Task<IReadOnlyList<QueuedMessage>> TakeFromQueueAsync(TakeFromQueueRequest request, CancellationToken cancellationToken = default)
     {
@@ -395,16 +400,7 @@ public sealed class PostgresMessagePickupRepository : IMessagePickupRepository, 
         ValidateId(connectionId, nameof(connectionId));
         if (recipientKey is not null) ValidateId(recipientKey, nameof(recipientKey));
         await using var connection = await _runtime.DataSource.OpenConnectionAsync(cancellationToken);
-        await using var command = new NpgsqlCommand(recipientKey is null ? _runtime.Sql.Status : _runtime.Sql.StatusForKey, connection)
-        {
-            Parameters =
-            {
-                PickupRuntime.P(connectionId),
-                PickupRuntime.Text(recipientKey),
-                PickupRuntime.P(Options.MaxDeliveries),
-                PickupRuntime.P(Options.MessageTimeToLive),
-            },
-        };
+        await using var command = AvailableCommand(recipientKey is null ? _runtime.Sql.Status : _runtime.Sql.StatusForKey, connection, connectionId, recipientKey);
         await command.PrepareAsync(cancellationToken);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
