@@ -89,7 +89,15 @@ public sealed class ForwardSender(HttpClient http, IReadOnlyList<Uri> replicas, 
                 var wait = DueTime(i, perSecond) - clock.Elapsed;
                 if (wait > TimeSpan.Zero)
                 {
-                    await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
+                    // Timers tick in whole milliseconds and can wake a little early: wait again for what is left, so that
+                    // no send ever starts before its time.
+                    do
+                    {
+                        if (wait >= TimeSpan.FromMilliseconds(1)) await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
+                        else await Task.Yield();
+                        wait = DueTime(i, perSecond) - clock.Elapsed;
+                    }
+                    while (wait > TimeSpan.Zero && !cancellationToken.IsCancellationRequested);
                 }
                 else if (wait < -TimeSpan.FromMilliseconds(1))
                 {
