@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Mediator.Api.Agent;
 using Mediator.Api.Transports;
 using Microsoft.Extensions.DependencyInjection;
@@ -30,6 +32,13 @@ public static class AgentExtensions
         services.TryAddSingleton<MediatorKeyRing>();
         services.TryAddSingleton<MessageHandlerCatalog>();
         services.TryAddSingleton<TransportSessionRegistry>();
+        // One sweeper per replica for every WebSocket (idle close, shutdown close), and the shutdown that waits for the
+        // close handshakes before the server stops.
+        services.TryAddSingleton(provider => new WebSocketSessionSweeper(
+            provider.GetRequiredService<IOptions<TransportOptions>>().Value.WebSocketIdleTimeout,
+            provider.GetRequiredService<TimeProvider>(),
+            provider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DidcommTransportEndpoints).FullName!)));
+        services.AddHostedService<WebSocketShutdown>();
         services.TryAddSingleton<IOutboundMessageSender, OutboundMessageSender>();
         services.TryAddSingleton<InboundMessageProcessor>();
         services.AddHttpClient(OutboundMessageSender.HttpClientName);

@@ -30,14 +30,9 @@ public static class DidcommTransportEndpoints
         var lifetime = services.GetRequiredService<IHostApplicationLifetime>();
         var processor = services.GetRequiredService<InboundMessageProcessor>();
         var maxMessageBytes = services.GetRequiredService<IOptions<MediatorOptions>>().Value.MaxMessageBytes;
-        // Shared with the connection-level upgrade path when it is on (AddDidcommWebSocketConnections).
-        var sweeper = services.GetService<WebSocketSessionSweeper>();
-        if (sweeper is null)
-        {
-            sweeper = new WebSocketSessionSweeper(transportOptions.WebSocketIdleTimeout, time, logger);
-            lifetime.ApplicationStopped.Register(sweeper.Dispose);
-        }
-        lifetime.ApplicationStopping.Register(sweeper.OnStopping);
+        // Shared with the connection-level upgrade path when it is on (AddDidcommWebSocketConnections); on shutdown,
+        // WebSocketShutdown closes every socket before the server stops.
+        var sweeper = services.GetRequiredService<WebSocketSessionSweeper>();
 
         // A plain request delegate (no parameter binding): each socket holds only its own request's state while idle.
         RequestDelegate webSocket = http => ReceiveWebSocketAsync(http, sweeper, processor, maxMessageBytes, transportOptions,

@@ -29,6 +29,7 @@ internal sealed class WebSocketSessionSweeper : IDisposable
     private readonly ITimer _timer;
     private int _sweeping;
     private volatile bool _stopping;
+    private readonly TaskCompletionSource _allClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public WebSocketSessionSweeper(TimeSpan idleTimeout, TimeProvider time, ILogger logger)
     {
@@ -57,7 +58,15 @@ internal sealed class WebSocketSessionSweeper : IDisposable
     }
 
     /// <summary>Stops watching <paramref name="session"/> (its receive loop ended).</summary>
-    public void Remove(WebSocketTransportSession session) => _open.TryRemove(session, out _);
+    public void Remove(WebSocketTransportSession session)
+    {
+        _open.TryRemove(session, out _);
+        if (_stopping && _open.IsEmpty) _allClosed.TrySetResult();
+    }
+
+    /// <summary>After <see cref="OnStopping"/>: completes when every socket has ended (handshake done, or aborted at the
+    /// grace), or when <paramref name="cancellationToken"/> ends the wait.</summary>
+    public Task WhenAllClosedAsync(CancellationToken cancellationToken) => _allClosed.Task.WaitAsync(cancellationToken);
 
     /// <summary>One pass over the sockets: close the idle ones, abort those past their close grace.</summary>
     internal void Sweep()
@@ -94,6 +103,7 @@ internal sealed class WebSocketSessionSweeper : IDisposable
         _stopping = true;
         var deadline = _time.GetUtcNow() + ShutdownCloseGrace;
         foreach (var (session, _) in _open) CloseForShutdown(session, deadline);
+        if (_open.IsEmpty) _allClosed.TrySetResult();
         // Sweep at the deadline (and then as usual) so that the aborts do not wait for the next regular sweep.
         _timer.Change(ShutdownCloseGrace + TimeSpan.FromMilliseconds(50), Period);
     }
