@@ -229,13 +229,27 @@ public sealed class WebSocketKeepAliveTests
             ["Mediator:Transports:WebSocketKeepAliveInterval"] = "00:00:01",
             ["Mediator:Transports:WebSocketKeepAliveTimeout"] = "00:00:01",
         });
+        var (tcp, registry, connectionId, session, closed) = await OpenSilentPeerAsync(host);
+        using var peer = tcp;
+
+        // From now on nothing is read: pings go unanswered.
+        await closed.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.False(session.IsOpen);
+        Assert.False(registry.TryGetSession(connectionId, out _));
+    }
+
+    /// <summary>A wallet connected with DID Exchange whose WebSocket (raw TCP, upgraded by hand) has become its
+    /// connection's session after one ping with return_route all, and which then reads nothing.</summary>
+    private static async Task<(System.Net.Sockets.TcpClient Tcp, TransportSessionRegistry Registry, Guid ConnectionId, ITransportSession Session, TaskCompletionSource Closed)>
+        OpenSilentPeerAsync(MediatorTestHost host)
+    {
         var wallet = new TestWallet(host);
         await wallet.GetInvitationAsync();
         await wallet.ConnectWithDidExchangeAsync();
         var registry = host.Services.GetRequiredService<TransportSessionRegistry>();
         var connection = (await host.Connections.FindByOurVerkeyAsync(wallet.MediatorVerkey!, CancellationToken.None))!;
 
-        using var tcp = new System.Net.Sockets.TcpClient();
+        var tcp = new System.Net.Sockets.TcpClient();
         await tcp.ConnectAsync(System.Net.IPAddress.Loopback, host.HttpEndpoint.Port);
         var stream = tcp.GetStream();
         var key = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
@@ -253,11 +267,7 @@ public sealed class WebSocketKeepAliveTests
         await WaitAsync(() => registry.TryGetSession(connection.Id, out session), "the session is registered");
         var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         session!.OnClosed(_ => { closed.TrySetResult(); return Task.CompletedTask; });
-
-        // From now on nothing is read: pings go unanswered.
-        await closed.Task.WaitAsync(TimeSpan.FromSeconds(20));
-        Assert.False(session.IsOpen);
-        Assert.False(registry.TryGetSession(connection.Id, out _));
+        return (tcp, registry, connection.Id, session, closed);
     }
 
     /// <summary>
@@ -273,29 +283,8 @@ public sealed class WebSocketKeepAliveTests
             ["Mediator:Transports:WebSocketKeepAliveInterval"] = "00:10:00",
             ["Mediator:Transports:WebSocketKeepAliveTimeout"] = "00:10:00",
         });
-        var wallet = new TestWallet(host);
-        await wallet.GetInvitationAsync();
-        await wallet.ConnectWithDidExchangeAsync();
-        var registry = host.Services.GetRequiredService<TransportSessionRegistry>();
-        var connection = (await host.Connections.FindByOurVerkeyAsync(wallet.MediatorVerkey!, CancellationToken.None))!;
-
-        using var tcp = new System.Net.Sockets.TcpClient();
-        await tcp.ConnectAsync(System.Net.IPAddress.Loopback, host.HttpEndpoint.Port);
-        var stream = tcp.GetStream();
-        var key = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
-        var upgrade = $"GET / HTTP/1.1\r\nHost: 127.0.0.1:{host.HttpEndpoint.Port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
-                      $"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n";
-        await stream.WriteAsync(Encoding.ASCII.GetBytes(upgrade));
-        var head = new byte[1024];
-        var read = await stream.ReadAsync(head);
-        Assert.StartsWith("HTTP/1.1 101", Encoding.ASCII.GetString(head, 0, read), StringComparison.Ordinal);
-
-        var envelope = wallet.Pack(TestWallet.WithReturnRoute(TestWallet.TrustPing(responseRequested: false).ToJson(), ReturnRoute.All));
-        await stream.WriteAsync(MaskedTextFrame(envelope));
-        ITransportSession? session = null;
-        await WaitAsync(() => registry.TryGetSession(connection.Id, out session), "the session is registered");
-        var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        session!.OnClosed(_ => { closed.TrySetResult(); return Task.CompletedTask; });
+        var (tcp, registry, connectionId, session, closed) = await OpenSilentPeerAsync(host);
+        using var peer = tcp;
         var registeredAt = DateTimeOffset.UtcNow;
 
         // Nothing is read or answered from now on: the idle close (after ~1 s) goes unanswered, the abort follows the grace.
@@ -303,7 +292,7 @@ public sealed class WebSocketKeepAliveTests
         var after = DateTimeOffset.UtcNow - registeredAt;
         Assert.True(after >= TimeSpan.FromSeconds(3), $"The session closed after {after}, before the close grace had passed.");
         Assert.False(session.IsOpen);
-        Assert.False(registry.TryGetSession(connection.Id, out _));
+        Assert.False(registry.TryGetSession(connectionId, out _));
     }
 
     private static async Task WaitAsync(Func<bool> condition, string what)
