@@ -118,11 +118,7 @@ public sealed class MediatorKeyRing : IDisposable
         var max = options.Value.ConnectionCacheMaxEntries;
         if (_found.Count >= max)
         {
-            var now = time.GetUtcNow();
-            foreach (var (key, entry) in _found)
-            {
-                if (entry.ExpiresAt <= now) _found.TryRemove(KeyValuePair.Create(key, entry));
-            }
+            DropExpired();
             // Still full: drop arbitrary entries down to 90 % (they are read again from the database when used).
             foreach (var key in _found.Keys)
             {

@@ -1,10 +1,6 @@
 using Mediator.Api.Transports;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -14,15 +10,11 @@ public static class WebSocketConnectionExtensions
     /// <summary>
     /// Takes WebSocket upgrades at the connection, before Kestrel's HTTP layer, on every endpoint
     /// (Mediator.Api.Transports.WebSocketConnectionMiddleware); the HTTP WebSocket endpoint of <c>MapDidcommTransports</c> stays for
-    /// what this passes on. Call with <c>AddDidcommAgent</c>.
+    /// what this passes on. Call with <c>AddDidcommAgent</c> (which registers the sweeper both paths share).
     /// </summary>
     public static WebApplicationBuilder AddDidcommWebSocketConnections(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.TryAddSingleton(services => new WebSocketSessionSweeper(
-            services.GetRequiredService<IOptions<TransportOptions>>().Value.WebSocketIdleTimeout,
-            services.GetRequiredService<TimeProvider>(),
-            services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DidcommTransportEndpoints).FullName!)));
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(listen =>
         {
             var middleware = new WebSocketConnectionMiddleware(listen.ApplicationServices);

@@ -52,14 +52,14 @@ internal static partial class Throughput
                     payload bytea NOT NULL, state text NOT NULL DEFAULT 'pending');
                 CREATE INDEX ON bench_queue (conn, id);
                 """);
+            var insertScript = Script(work, "insert.sql", $"INSERT INTO bench_insert (payload) VALUES ('\\x{hex}'::bytea);");
             if (args.Contains("--add-only"))
             {
                 // Quick loop for the add path: pgbench, ours (group commit on), pgbench again; the ratio to their mean.
-                var script = Script(work, "insert.sql", $"INSERT INTO bench_insert (payload) VALUES ('\\x{hex}'::bytea);");
-                await PgbenchAsync(server, bin, settings.Clients, settings.Warmup, script, "pgbench");
-                var before = await PgbenchAsync(server, bin, settings.Clients, settings.Duration, script, "pgbench", cpuName: "pg-insert");
+                await PgbenchAsync(server, bin, settings.Clients, settings.Warmup, insertScript, "pgbench");
+                var before = await PgbenchAsync(server, bin, settings.Clients, settings.Duration, insertScript, "pgbench", cpuName: "pg-insert");
                 var ours = await MeasureAddAsync(server, "add_batched", batching: true, settings, payload);
-                var after = await PgbenchAsync(server, bin, settings.Clients, settings.Duration, script, "pgbench", cpuName: "pg-insert");
+                var after = await PgbenchAsync(server, bin, settings.Clients, settings.Duration, insertScript, "pgbench", cpuName: "pg-insert");
                 Console.WriteLine($"pgbench {before:N0} / {after:N0} rows/s; add, group commit on: {ours:N0} msg/s = {ours / ((before + after) / 2):0.00}x");
                 return 0;
             }
@@ -68,7 +68,6 @@ internal static partial class Throughput
                 Console.WriteLine($"live cycle, on: {await MeasureLiveCycleAsync(server, "cycle_batched", batching: true, settings, payload):N0} msg/s");
                 return 0;
             }
-            var insertScript = Script(work, "insert.sql", $"INSERT INTO bench_insert (payload) VALUES ('\\x{hex}'::bytea);");
             await PgbenchAsync(server, bin, settings.Clients, settings.Warmup, insertScript, "pgbench");
             var pgInsert1 = await PgbenchAsync(server, bin, settings.Clients, settings.Duration, insertScript, "pgbench", cpuName: "pg-insert");
             Console.WriteLine($"pgbench single-row INSERT:           {pgInsert1,10:N0} rows/s");
