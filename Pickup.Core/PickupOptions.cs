@@ -8,14 +8,14 @@ public sealed class PickupOptions
 {
     /// <summary>This instance's id (unique among the replicas sharing the database). Default: generated at start
     /// (machine name + random suffix). Letters, digits, '.', '_' and '-', at most 100 characters.</summary>
-    [MaxLength(100)]
+    [StringLength(100)]
     [RegularExpression("^[A-Za-z0-9._-]+$")]
     public string? InstanceId { get; set; }
 
     /// <summary>PostgreSQL schema of Pickup.Core's tables (created when missing). Lower-case identifier, at most 30
     /// characters (channel names derive from it).</summary>
     [Required]
-    [MaxLength(30)]
+    [StringLength(30)]
     [RegularExpression("^[a-z_][a-z0-9_]*$")]
     public string Schema { get; set; } = "pickup";
 
@@ -23,7 +23,7 @@ public sealed class PickupOptions
     public bool MigrateOnStart { get; set; } = true;
 
     /// <summary>How long a taken message stays leased before it becomes deliverable again without acknowledgement.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.050", "1.00:00:00")]
+    [TimeSpanRange("00:00:00.050", "1.00:00:00")]
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>
@@ -50,30 +50,30 @@ public sealed class PickupOptions
     public int MaxTakeLimit { get; set; } = 1000;
 
     /// <summary>How often this instance writes its heartbeat.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.050", "00:10:00")]
+    [TimeSpanRange("00:00:00.050", "00:10:00")]
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>An instance whose last heartbeat is older than this is dead: the reaper removes its sessions and
     /// releases its leases. Must be at least twice <see cref="HeartbeatInterval"/>.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
+    [TimeSpanRange("00:00:00.100", "01:00:00")]
     public TimeSpan InstanceTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How often one instance (under an advisory lock) reaps dead instances, releases expired leases
     /// (dead-lettering those over <see cref="MaxDeliveries"/>) and purges expired messages.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.050", "00:10:00")]
+    [TimeSpanRange("00:00:00.050", "00:10:00")]
     public TimeSpan MaintenanceInterval { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>How often this instance sweeps the queues of its own live sessions (NOTIFY is only a hint).</summary>
-    [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
+    [TimeSpanRange("00:00:00.100", "01:00:00")]
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>First delay before the listener reconnects after losing its connection (doubles up to
     /// <see cref="ListenerMaxReconnectDelay"/>).</summary>
-    [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
+    [TimeSpanRange("00:00:00.010", "00:01:00")]
     public TimeSpan ListenerReconnectDelay { get; set; } = TimeSpan.FromMilliseconds(250);
 
     /// <summary>Largest delay between listener reconnect attempts.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
+    [TimeSpanRange("00:00:00.010", "00:10:00")]
     public TimeSpan ListenerMaxReconnectDelay { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Largest envelope accepted, in bytes.</summary>
@@ -89,19 +89,21 @@ public sealed class PickupOptions
     public long MaxBytesPerConnection { get; set; } = 100L * 1024 * 1024;
 
     /// <summary>Messages older than this are neither counted nor taken and are purged.</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "3650.00:00:00")]
+    [TimeSpanRange("00:00:01", "3650.00:00:00")]
     public TimeSpan MessageTimeToLive { get; set; } = TimeSpan.FromDays(30);
 
     /// <summary>How often expired messages are purged (by the instance holding the maintenance lock).</summary>
-    [Range(typeof(TimeSpan), "00:00:00.050", "1.00:00:00")]
+    [TimeSpanRange("00:00:00.050", "1.00:00:00")]
     public TimeSpan PurgeInterval { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>How often the queue depth and oldest-age gauges are recomputed.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.050", "01:00:00")]
+    [TimeSpanRange("00:00:00.050", "01:00:00")]
     public TimeSpan GaugeRefreshInterval { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Group commit of <see cref="IMessagePickupRepository.AddMessageAsync"/> (section
     /// <c>Pickup:WriteBatching</c>).</summary>
+    [Required]
+    [ValidateObjectMembers]
     public WriteBatchingOptions WriteBatching { get; set; } = new();
 }
 
@@ -129,6 +131,13 @@ public sealed class WriteBatchingOptions
     public int QueueCapacity { get; set; } = 4096;
 }
 
+/// <summary>
+/// The data annotations above, checked by code generated at compile time (no reflection over the options, so the
+/// replica can be published as native AOT), nested <see cref="WriteBatchingOptions"/> included.
+/// </summary>
+[OptionsValidator]
+internal sealed partial class PickupOptionsAnnotationsValidator : IValidateOptions<PickupOptions>;
+
 /// <summary>Rules across options that data annotations cannot express.</summary>
 internal sealed class PickupOptionsValidator : IValidateOptions<PickupOptions>
 {
@@ -143,16 +152,6 @@ internal sealed class PickupOptionsValidator : IValidateOptions<PickupOptions>
             failures.Add("ListenerMaxReconnectDelay must not be less than ListenerReconnectDelay.");
         if (options.MaxMessageBytes > options.MaxBytesPerConnection)
             failures.Add("MaxMessageBytes must not exceed MaxBytesPerConnection.");
-        if (options.WriteBatching is null)
-        {
-            failures.Add("WriteBatching must not be null.");
-        }
-        else
-        {
-            var results = new List<ValidationResult>();
-            if (!Validator.TryValidateObject(options.WriteBatching, new ValidationContext(options.WriteBatching), results, validateAllProperties: true))
-                failures.AddRange(results.Select(r => $"WriteBatching: {r.ErrorMessage}"));
-        }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

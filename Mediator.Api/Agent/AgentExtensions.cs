@@ -21,12 +21,12 @@ public static class AgentExtensions
         var services = builder.Services;
         services.AddOptions<MediatorOptions>()
             .BindConfiguration(MediatorOptions.SectionName)
-            .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MediatorOptions>, MediatorOptionsValidator>());
         services.AddOptions<TransportOptions>()
             .BindConfiguration(TransportOptions.SectionName)
-            .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TransportOptions>, TransportOptionsValidator>());
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<MediatorKeyRing>();

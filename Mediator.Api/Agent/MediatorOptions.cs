@@ -1,3 +1,5 @@
+using Pickup.Core;
+using Microsoft.Extensions.Options;
 using System.ComponentModel.DataAnnotations;
 
 namespace Mediator.Api.Agent;
@@ -27,7 +29,7 @@ public sealed class MediatorOptions : IValidatableObject
     public int MaxMessageBytes { get; set; } = 4 * 1024 * 1024;
 
     /// <summary>Timeout of one outbound HTTP POST / WebSocket send to a wallet's endpoint.</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    [TimeSpanRange("00:00:01", "00:10:00")]
     public TimeSpan OutboundTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
@@ -69,3 +71,8 @@ public sealed class MediatorOptions : IValidatableObject
         : httpEndpoint.StartsWith("http://", StringComparison.OrdinalIgnoreCase) ? "ws://" + httpEndpoint["http://".Length..]
         : httpEndpoint;
 }
+
+/// <summary>The data annotations (and <c>IValidatableObject</c> rules) of <see cref="MediatorOptions"/>, checked by code generated
+/// at compile time instead of reflection (the replica is published as native AOT).</summary>
+[OptionsValidator]
+internal sealed partial class MediatorOptionsValidator : IValidateOptions<MediatorOptions>;

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Mediator.Api.Agent;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -17,7 +18,7 @@ public static class MessageHandlerServiceCollectionExtensions
     /// input automatically, and any minor version of the same major version is routed here). Its protocols are
     /// advertised by Discover Features.
     /// </summary>
-    public static IServiceCollection AddMessageHandler<THandler>(this IServiceCollection services, params string[] messageTypeUris)
+    public static IServiceCollection AddMessageHandler<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] THandler>(this IServiceCollection services, params string[] messageTypeUris)
         where THandler : class, IMessageHandler
     {
         ArgumentNullException.ThrowIfNull(services);

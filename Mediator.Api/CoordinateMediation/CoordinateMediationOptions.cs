@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using System.ComponentModel.DataAnnotations;
 
 namespace Mediator.Api.CoordinateMediation;
@@ -68,3 +69,8 @@ public sealed class CoordinateMediationOptions : IValidatableObject
             yield return new ValidationResult($"{SectionName}:RoutingKeyFormat is not a known format.", [nameof(RoutingKeyFormat)]);
     }
 }
+
+/// <summary>The data annotations (and <c>IValidatableObject</c> rules) of <see cref="CoordinateMediationOptions"/>, checked by code generated
+/// at compile time instead of reflection (the replica is published as native AOT).</summary>
+[OptionsValidator]
+internal sealed partial class CoordinateMediationOptionsValidator : IValidateOptions<CoordinateMediationOptions>;

@@ -105,7 +105,7 @@ public sealed class CoordinateMediationService(
                     _ => "server_error",
                 },
             };
-            updated.Add(result);
+            updated.Add((JsonNode)result);
             if (outcome.Result is KeylistUpdateResult.ClientError or KeylistUpdateResult.ServerError)
                 CoordinateMediationLog.KeylistUpdateRefused(logger, connection.Id, raw[i].Action, Shorten(raw[i].Key), outcome.Reason ?? "");
         }

@@ -44,7 +44,7 @@ public sealed class DiscoverFeaturesHandler(MessageHandlerCatalog catalog) : IMe
         {
             var entry = new JsonObject { ["pid"] = uri };
             if (catalog.GetRoles(uri) is { Count: > 0 } roles) entry["roles"] = new JsonArray([.. roles.Select(r => (JsonNode?)r)]);
-            protocols.Add(entry);
+            protocols.Add((JsonNode)entry);
         }
         var reply = context.Message.CreateReply(context.RegisteredType.WithMessageName("disclose")).With("protocols", protocols);
         return context.ReplyAsync(reply, cancellationToken);
@@ -67,7 +67,7 @@ public sealed class DiscoverFeaturesHandler(MessageHandlerCatalog catalog) : IMe
             {
                 var entry = new JsonObject { ["feature-type"] = "protocol", ["id"] = uri };
                 if (catalog.GetRoles(uri) is { Count: > 0 } roles) entry["roles"] = new JsonArray([.. roles.Select(r => (JsonNode?)r)]);
-                disclosures.Add(entry);
+                disclosures.Add((JsonNode)entry);
             }
         }
         var reply = context.Message.CreateReply(context.RegisteredType.WithMessageName("disclosures")).With("disclosures", disclosures);

@@ -1,3 +1,5 @@
+using Pickup.Core;
+using Microsoft.Extensions.Options;
 using System.ComponentModel.DataAnnotations;
 
 namespace Mediator.Api.MessagePickup;
@@ -22,7 +24,7 @@ public sealed class MessagePickupOptions
     /// when the socket dies lands within this grace instead of racing the release (which would deliver it twice).
     /// Zero releases at once. Messages never acknowledged come again after it (or after their lease, whichever is first).
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
+    [TimeSpanRange("00:00:00", "00:05:00")]
     public TimeSpan ClosedSessionReleaseDelay { get; set; } = TimeSpan.FromSeconds(3);
 
     /// <summary>
@@ -34,3 +36,8 @@ public sealed class MessagePickupOptions
     /// </summary>
     public bool StatusAfterLiveAcknowledgement { get; set; } = true;
 }
+
+/// <summary>The data annotations (and <c>IValidatableObject</c> rules) of <see cref="MessagePickupOptions"/>, checked by code generated
+/// at compile time instead of reflection (the replica is published as native AOT).</summary>
+[OptionsValidator]
+internal sealed partial class MessagePickupOptionsValidator : IValidateOptions<MessagePickupOptions>;

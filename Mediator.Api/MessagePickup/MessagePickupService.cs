@@ -51,7 +51,7 @@ public sealed class MessagePickupService(
         {
             var id = message.Id.ToString();
             // RFC 0212 names the member "@id"; Credo 0.5 reads "id". Both are written.
-            attachments.Add(new JsonObject { ["@id"] = id, ["id"] = id, ["message"] = EnvelopeJson(message) });
+            attachments.Add((JsonNode)new JsonObject { ["@id"] = id, ["id"] = id, ["message"] = EnvelopeJson(message) });
         }
         metrics.Delivered(taken.Count, "batch");
         MessagePickupLog.Batch(logger, connection.Id, taken.Count);
@@ -209,7 +209,7 @@ public sealed class MessagePickupService(
             var data = EnvelopeJson(message) is { } json
                 ? new JsonObject { ["json"] = json }
                 : new JsonObject { ["base64"] = Convert.ToBase64String(message.Envelope.Span) };
-            attachments.Add(new JsonObject
+            attachments.Add((JsonNode)new JsonObject
             {
                 ["@id"] = message.Id.ToString(),
                 ["lastmod_time"] = IsoTime(message.ReceivedAt),

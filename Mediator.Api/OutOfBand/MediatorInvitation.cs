@@ -45,7 +45,7 @@ public sealed class MediatorInvitation(MediatorKeyRing keys, IOptions<MediatorOp
         var endpoints = o.Endpoints;
         for (var i = 0; i < endpoints.Count; i++)
         {
-            services.Add(new JsonObject
+            services.Add((JsonNode)new JsonObject
             {
                 ["id"] = $"#inline-{i}",
                 ["serviceEndpoint"] = endpoints[i],

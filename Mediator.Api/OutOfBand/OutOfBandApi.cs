@@ -29,3 +29,8 @@ public static class OutOfBandApi
 public sealed record InvitationResponse(
     [property: System.Text.Json.Serialization.JsonPropertyName("url")] string Url,
     [property: System.Text.Json.Serialization.JsonPropertyName("invitation")] System.Text.Json.Nodes.JsonObject Invitation);
+
+/// <summary>Serialisation of the <c>GET /invitation</c> results, generated at compile time.</summary>
+[System.Text.Json.Serialization.JsonSerializable(typeof(InvitationResponse))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(string))]
+internal sealed partial class OutOfBandJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

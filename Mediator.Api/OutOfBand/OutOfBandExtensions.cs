@@ -11,6 +11,8 @@ public static class OutOfBandExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.TryAddSingleton<MediatorInvitation>();
+        // GET /invitation's JSON body is written with serialisation code generated at compile time (native AOT replica).
+        builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, OutOfBandJsonContext.Default));
         builder.Services.AddDidcommProtocol(MediatorInvitation.ProtocolUri, "sender");
         return builder;
     }

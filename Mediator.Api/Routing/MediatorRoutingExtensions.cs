@@ -6,6 +6,7 @@ using Mediator.Api.Agent;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Pickup.Core;
 
 namespace Microsoft.Extensions.Hosting;
@@ -32,12 +33,12 @@ public static class MediatorRoutingExtensions
             })
             .Validate(o => !string.IsNullOrWhiteSpace(o.GrantEndpoint),
                 $"The mediate-grant endpoint is not configured: set {CoordinateMediationOptions.PublicEndpointKey} (or {CoordinateMediationOptions.SectionName}:GrantEndpoint).")
-            .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CoordinateMediationOptions>, CoordinateMediationOptionsValidator>());
         services.AddOptions<MessagePickupOptions>()
             .BindConfiguration(MessagePickupOptions.SectionName)
-            .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MessagePickupOptions>, MessagePickupOptionsValidator>());
 
         services.AddMetrics();
         services.TryAddSingleton(TimeProvider.System);

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -26,8 +27,8 @@ public static class MediatorStateExtensions
             {
                 if (configuration[MediatorStateOptions.KeySeedKey] is { Length: > 0 } seed) options.KeySeed = seed;
             })
-            .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MediatorStateOptions>, MediatorStateOptionsValidator>());
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<DeriveMediatorPublicKey>(Ed25519MediatorKeys.Derive);

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using System.ComponentModel.DataAnnotations;
 
 namespace Mediator.Api.State;
@@ -92,3 +93,8 @@ public sealed class MediatorStateOptions : IValidatableObject
         }
     }
 }
+
+/// <summary>The data annotations (and <c>IValidatableObject</c> rules) of <see cref="MediatorStateOptions"/>, checked by code generated
+/// at compile time instead of reflection (the replica is published as native AOT).</summary>
+[OptionsValidator]
+internal sealed partial class MediatorStateOptionsValidator : IValidateOptions<MediatorStateOptions>;

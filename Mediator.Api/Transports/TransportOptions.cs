@@ -1,3 +1,5 @@
+using Pickup.Core;
+using Microsoft.Extensions.Options;
 using System.ComponentModel.DataAnnotations;
 
 namespace Mediator.Api.Transports;
@@ -8,15 +10,15 @@ public sealed class TransportOptions
     public const string SectionName = "Mediator:Transports";
 
     /// <summary>How often an idle WebSocket is pinged (RFC 6455 ping; the wallet's stack answers with a pong).</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    [TimeSpanRange("00:00:01", "01:00:00")]
     public TimeSpan WebSocketKeepAliveInterval { get; set; } = TimeSpan.FromSeconds(20);
 
     /// <summary>A socket whose pong does not come within this time is dead: aborted, its session closed.</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    [TimeSpanRange("00:00:01", "01:00:00")]
     public TimeSpan WebSocketKeepAliveTimeout { get; set; } = TimeSpan.FromSeconds(20);
 
     /// <summary>A socket with no message either way for this long is closed (1000, "idle"); Credo reconnects.</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
+    [TimeSpanRange("00:00:01", "7.00:00:00")]
     public TimeSpan WebSocketIdleTimeout { get; set; } = TimeSpan.FromMinutes(30);
 
     /// <summary>The extra path WebSockets are accepted on, besides <c>/</c>.</summary>
@@ -35,3 +37,8 @@ public sealed class TransportOptions
     /// </summary>
     public bool UpgradeAtConnection { get; set; }
 }
+
+/// <summary>The data annotations (and <c>IValidatableObject</c> rules) of <see cref="TransportOptions"/>, checked by code generated
+/// at compile time instead of reflection (the replica is published as native AOT).</summary>
+[OptionsValidator]
+internal sealed partial class TransportOptionsValidator : IValidateOptions<TransportOptions>;

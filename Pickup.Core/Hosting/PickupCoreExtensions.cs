@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -28,8 +29,8 @@ public static class PickupCoreExtensions
         var services = builder.Services;
         services.AddOptions<PickupOptions>()
             .BindConfiguration(configurationSection)
-            .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PickupOptions>, PickupOptionsAnnotationsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PickupOptions>, PickupOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => new PickupDataSource(sp.GetRequiredService<NpgsqlDataSource>()));
@@ -81,14 +82,14 @@ public sealed class PickupCoreBuilder(IHostApplicationBuilder builder)
     }
 
     /// <summary>Registers the mediator's delivery handler (a singleton).</summary>
-    public PickupCoreBuilder AddDeliveryHandler<THandler>() where THandler : class, IMessageDeliveryHandler
+    public PickupCoreBuilder AddDeliveryHandler<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] THandler>() where THandler : class, IMessageDeliveryHandler
     {
         HostBuilder.Services.AddSingleton<IMessageDeliveryHandler, THandler>();
         return this;
     }
 
     /// <summary>Registers an in-process queued-message observer (a singleton).</summary>
-    public PickupCoreBuilder AddQueuedObserver<TObserver>() where TObserver : class, IMessageQueuedObserver
+    public PickupCoreBuilder AddQueuedObserver<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TObserver>() where TObserver : class, IMessageQueuedObserver
     {
         HostBuilder.Services.AddSingleton<IMessageQueuedObserver, TObserver>();
         return this;

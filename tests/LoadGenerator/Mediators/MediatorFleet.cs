@@ -24,6 +24,7 @@ public sealed class MediatorFleet : IAsyncDisposable
     public static async Task<MediatorFleet> StartAsync(string mediatorDll, int replicas, string connectionString, string keySeed,
         string logLevel, CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? environment = null)
     {
+        mediatorDll = Path.GetFullPath(mediatorDll); // the replicas run in its directory
         if (!File.Exists(mediatorDll)) throw new FileNotFoundException($"Mediator.Api.dll not found at {mediatorDll}; build Mediator.Api or pass --mediator-dll.", mediatorDll);
         var fleet = new MediatorFleet();
         var endpoints = new List<Uri>();
@@ -33,14 +34,17 @@ public sealed class MediatorFleet : IAsyncDisposable
             {
                 var port = FreePort();
                 var http = $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}";
-                var info = new ProcessStartInfo("dotnet")
+                // A .dll runs on the shared runtime (dotnet Mediator.Api.dll); anything else is an executable of its
+                // own, e.g. the native AOT build (dotnet publish Mediator.Api -p:PublishAot=true).
+                var framework = mediatorDll.EndsWith(".dll", StringComparison.OrdinalIgnoreCase);
+                var info = new ProcessStartInfo(framework ? "dotnet" : mediatorDll)
                 {
                     RedirectStandardOutput = true,
                     RedirectStandardError = true,
                     UseShellExecute = false,
                     WorkingDirectory = Path.GetDirectoryName(mediatorDll)!,
                 };
-                info.ArgumentList.Add(mediatorDll);
+                if (framework) info.ArgumentList.Add(mediatorDll);
                 info.ArgumentList.Add("--urls");
                 info.ArgumentList.Add(http);
                 info.Environment["ConnectionStrings__pickup"] = connectionString;

@@ -152,4 +152,43 @@ public class LimitTests
         Assert.Contains(error.Failures, f => f.Contains("InstanceTimeout"));
         Assert.Contains(error.Failures, f => f.Contains("Schema"));
     }
+
+    // The annotations are checked by a validator generated at compile time (no reflection: the replica is native AOT);
+    // these prove it covers TimeSpan ranges, string lengths and the nested WriteBatching section.
+    [Theory]
+    [InlineData("LeaseDuration", "LeaseDuration")]
+    [InlineData("MessageTimeToLive", "MessageTimeToLive")]
+    [InlineData("InstanceId", "InstanceId")]
+    [InlineData("WriteBatching.MaxBatchSize", "MaxBatchSize")]
+    [InlineData("WriteBatching.Writers", "Writers")]
+    public async Task Each_annotated_option_out_of_range_fails_the_start(string option, string expected)
+    {
+        var database = await PickupTestHost.NewDatabaseAsync();
+        using var host = PickupTestHost.Build(database, configure: o =>
+        {
+            switch (option)
+            {
+                case "LeaseDuration": o.LeaseDuration = TimeSpan.FromMilliseconds(10); break; // below 50 ms
+                case "MessageTimeToLive": o.MessageTimeToLive = TimeSpan.FromDays(4000); break; // above 3650 days
+                case "InstanceId": o.InstanceId = new string('a', 101); break; // above 100 characters
+                case "WriteBatching.MaxBatchSize": o.WriteBatching.MaxBatchSize = 0; break;
+                case "WriteBatching.Writers": o.WriteBatching.Writers = 65; break;
+            }
+        });
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+        Assert.Contains(error.Failures, f => f.Contains(expected, StringComparison.Ordinal));
+        Assert.Single(error.Failures);
+    }
+
+    [Fact]
+    public void TimeSpan_ranges_include_their_bounds_and_nothing_outside()
+    {
+        var range = new TimeSpanRangeAttribute("00:00:00.050", "1.00:00:00");
+        Assert.True(range.IsValid(TimeSpan.FromMilliseconds(50)));
+        Assert.True(range.IsValid(TimeSpan.FromDays(1)));
+        Assert.False(range.IsValid(TimeSpan.FromMilliseconds(49)));
+        Assert.False(range.IsValid(TimeSpan.FromDays(1) + TimeSpan.FromTicks(1)));
+        Assert.False(range.IsValid("00:00:01"));
+        Assert.Equal("The field LeaseDuration must be between 00:00:00.0500000 and 1.00:00:00.", range.FormatErrorMessage("LeaseDuration"));
+    }
 }
