@@ -8,7 +8,7 @@ namespace Mediator.Interop.Tests.Support;
 /// </summary>
 internal static class BuildPaths
 {
-    /// <summary>Overrides the mediator assembly to run (e.g. a published build).</summary>
+    /// <summary>Overrides the mediator assembly to run (e.g. a published build, or the native AOT executable).</summary>
     public const string MediatorAssemblyVariable = "PICKUP_MEDIATOR_DLL";
 
     public static string MediatorApiAssembly
@@ -24,6 +24,8 @@ internal static class BuildPaths
                     $"The mediator assembly '{path}' does not exist. Build tests/Mediator.Interop.Tests (it builds " +
                     $"Mediator.Api first) or set {MediatorAssemblyVariable}.");
             }
+            // A native AOT executable (dotnet publish Mediator.Api -r linux-x64) runs as it is.
+            if (!path.EndsWith(".dll", StringComparison.OrdinalIgnoreCase)) return path;
             var runtimeConfig = Path.ChangeExtension(path, ".runtimeconfig.json");
             if (!File.Exists(runtimeConfig))
                 throw new InvalidOperationException($"'{path}' has no {Path.GetFileName(runtimeConfig)} beside it: not a runnable build output.");

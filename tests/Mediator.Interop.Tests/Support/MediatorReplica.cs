@@ -98,9 +98,11 @@ public sealed class MediatorReplica : IAsyncDisposable
                 ["Mediator__PublicWebSocketEndpoint"] = $"ws://127.0.0.1:{port}",
             };
             var log = new LogBuffer(Path.Combine(logDirectory, $"mediator-{name}-{port}.log"));
-            log.Add("test", $"starting dotnet {assembly} --urls http://127.0.0.1:{port}");
+            // A .dll runs on the shared runtime; anything else is the native AOT executable (PICKUP_MEDIATOR_DLL).
+            string[] command = assembly.EndsWith(".dll", StringComparison.OrdinalIgnoreCase) ? [DotnetHost(), assembly] : [assembly];
+            log.Add("test", $"starting {string.Join(' ', command)} --urls http://127.0.0.1:{port}");
             var process = ChildProcess.Start($"mediator {name}", "bash",
-                ["-c", Wrapper, "mediator-wrapper", DotnetHost(), assembly, "--urls", $"http://127.0.0.1:{port}"],
+                ["-c", Wrapper, "mediator-wrapper", .. command, "--urls", $"http://127.0.0.1:{port}"],
                 Path.GetDirectoryName(assembly)!, environment, log);
             var replica = new MediatorReplica(name, port, process);
             try
