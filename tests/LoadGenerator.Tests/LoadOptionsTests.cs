@@ -37,6 +37,7 @@ public class LoadOptionsTests
     [InlineData("--mediator-env", "NOEQUALS", "--mediator-env")]
     [InlineData("--rate", "0", "--rate")]
     [InlineData("--rate", "fast", "--rate")]
+    [InlineData("--native", "yes", "--native")]
     public void Bad_values_name_the_option(string name, string value, string expected)
     {
         var e = Assert.Throws<ArgumentException>(() => LoadOptions.Parse([name, value]));
@@ -52,6 +53,15 @@ public class LoadOptionsTests
         var env = LoadOptions.Parse(["--mediator-env", "DOTNET_gcServer=0, A=b=c"]).MediatorEnvironment;
         Assert.Equal("0", env["DOTNET_gcServer"]);
         Assert.Equal("b=c", env["A"]);
+    }
+
+    [Fact]
+    public void The_native_build_is_asked_for_and_excludes_a_given_mediator()
+    {
+        Assert.False(LoadOptions.Parse([]).Native);
+        Assert.True(LoadOptions.Parse(["--native", "true"]).Native);
+        var e = Assert.Throws<ArgumentException>(() => LoadOptions.Parse(["--native", "true", "--mediator-dll", "/tmp/Mediator.Api.dll"]));
+        Assert.Contains("exclude each other", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
-using PickupAspire.TestSupport;
+using LoadGenerator.Mediators;
 
 namespace LoadGenerator.Tests;
 
@@ -105,17 +105,7 @@ public sealed class NativeReplica : IAsyncLifetime
 
     private async Task<string> PublishAsync()
     {
-        var root = new DirectoryInfo(AppContext.BaseDirectory);
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "PickupAspire.sln"))) root = root.Parent;
-        Assert.True(root is not null, "the repository root (PickupAspire.sln) is above the test assembly");
-        var project = Path.Combine(root.FullName, "Mediator.Api", "Mediator.Api.csproj");
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(12));
-        var result = await NodeTool.RunAsync(root.FullName, "dotnet",
-            ["publish", project, "-c", "Release", "-r", "linux-x64", "-o", _output, "-nologo"],
-            input: null, neededBy: "The native replica tests", timeout.Token);
-        var executable = Path.Combine(_output, "Mediator.Api");
-        Assert.True(result.ExitCode == 0 && File.Exists(executable),
-            $"dotnet publish -r linux-x64 (native AOT) failed ({result.ExitCode}):\n{result.StandardOutput}\n{result.StandardError}");
-        return executable;
+        return await NativeMediatorBuild.PublishAsync(NativeMediatorBuild.FindRepositoryRoot(AppContext.BaseDirectory), _output, timeout.Token);
     }
 }

@@ -33,6 +33,7 @@ public sealed class LoadOptions
     public TimeSpan MaxRun { get; init; } = TimeSpan.FromMinutes(15);
     public int Warmup { get; init; } = -1;
     public string? MediatorDll { get; init; }
+    public bool Native { get; init; }
     public string? PgBin { get; init; }
     public string? PgHost { get; init; }
     public int PgPort { get; init; }
@@ -79,7 +80,10 @@ public sealed class LoadOptions
           --setup-concurrency N      wallets set up in parallel (default 8)
           --drain-timeout S          wait for deliveries after sending (default 60)
           --max-run S                hard limit of the whole run (default 900)
-          --mediator-dll PATH        default: Mediator.Api/bin/<Release|Debug>/net10.0/Mediator.Api.dll (newest)
+          --mediator-dll PATH        default: Mediator.Api/bin/<Release|Debug>/net10.0/Mediator.Api.dll (newest);
+                             a path without .dll is run as an executable (e.g. the native AOT build)
+          --native true              publish Mediator.Api as native AOT first (as deployed; 1-4 min the first time,
+                                     incremental after) into Mediator.Api/bin/Release/net10.0/linux-x64/publish and run that
           --pg-bin DIR               PostgreSQL binaries (default /usr/lib/postgresql/<newest>/bin)
           --pg-host H --pg-port P [--pg-user U] [--pg-database D]   target mode: the server for pgbench
           --key-seed TEXT            Mediator__KeySeed shared by the replicas started here
@@ -110,7 +114,7 @@ public sealed class LoadOptions
         {
             "mode", "replicas", "rate", "target", "pids", "wallets", "forwards", "per-wallet", "duration", "concurrency", "payload-bytes",
             "batch", "hold", "warmup", "pgbench-seconds", "setup-concurrency", "drain-timeout", "max-run", "mediator-dll", "pg-bin",
-            "pg-host", "pg-port", "pg-user", "pg-database", "key-seed", "mediator-log-level", "json", "ack", "pg-statements", "connection-string-extra", "mediator-env",
+            "pg-host", "pg-port", "pg-user", "pg-database", "key-seed", "mediator-log-level", "json", "ack", "pg-statements", "connection-string-extra", "mediator-env", "native",
         };
         foreach (var key in values.Keys)
             if (!known.Contains(key)) throw new ArgumentException($"Unknown option --{key}.");
@@ -170,6 +174,12 @@ public sealed class LoadOptions
             DrainTimeout = TimeSpan.FromSeconds(Int("drain-timeout", 60, 1, 3600)),
             MaxRun = TimeSpan.FromSeconds(Int("max-run", 900, 10, 86_400)),
             MediatorDll = values.GetValueOrDefault("mediator-dll"),
+            Native = values.GetValueOrDefault("native") switch
+            {
+                null or "false" => false,
+                "true" => true,
+                var n => throw new ArgumentException($"--native must be true or false, not '{n}'."),
+            },
             PgBin = values.GetValueOrDefault("pg-bin"),
             PgHost = values.GetValueOrDefault("pg-host"),
             PgPort = Int("pg-port", 0, 0, 65535),
@@ -195,6 +205,7 @@ public sealed class LoadOptions
         };
         if (options.PgHost is not null && options.PgHost is not ("127.0.0.1" or "localhost" or "::1"))
             throw new ArgumentException("--pg-host must be a loopback address.");
+        if (options.Native && options.MediatorDll is not null) throw new ArgumentException("--native and --mediator-dll exclude each other.");
         if (options.KeySeed.Length < 32) throw new ArgumentException("--key-seed must be at least 32 characters.");
         return options;
     }

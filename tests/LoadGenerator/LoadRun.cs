@@ -46,7 +46,19 @@ public sealed class LoadRun(LoadOptions options, TextWriter output)
             }
             if (options.StartsOwnMediators)
             {
-                var dll = options.MediatorDll ?? FindMediatorDll();
+                string dll;
+                if (options.Native)
+                {
+                    var root = NativeMediatorBuild.FindRepositoryRoot(AppContext.BaseDirectory);
+                    Say("publishing Mediator.Api as native AOT (dotnet publish -c Release -r linux-x64)");
+                    dll = await NativeMediatorBuild.PublishAsync(root,
+                        Path.Combine(root, "Mediator.Api", "bin", "Release", "net10.0", "linux-x64", "publish"), token).ConfigureAwait(false);
+                    _report["mediator_build"] = "native";
+                }
+                else
+                {
+                    dll = options.MediatorDll ?? FindMediatorDll();
+                }
                 Say($"starting durable PostgreSQL ({string.Join(", ", DurablePostgres.Settings.Select(s => $"{s.Key}={s.Value}"))})");
                 postgres = await DurablePostgres.StartAsync(options.PgBin, token, trackStatements: options.PgStatements > 0).ConfigureAwait(false);
                 _postgresPid = postgres.Pid;
@@ -424,16 +436,14 @@ public sealed class LoadRun(LoadOptions options, TextWriter output)
 
     internal static string FindMediatorDll()
     {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "PickupAspire.sln"))) dir = dir.Parent;
-        if (dir is null) throw new InvalidOperationException("Cannot find the repository root (PickupAspire.sln) above the generator: pass --mediator-dll.");
+        var root = NativeMediatorBuild.FindRepositoryRoot(AppContext.BaseDirectory);
         var candidates = new[] { "Release", "Debug" }
-            .Select(c => new FileInfo(Path.Combine(dir.FullName, "Mediator.Api", "bin", c, "net10.0", "Mediator.Api.dll")))
+            .Select(c => new FileInfo(Path.Combine(root, "Mediator.Api", "bin", c, "net10.0", "Mediator.Api.dll")))
             .Where(f => f.Exists)
             .OrderByDescending(f => f.LastWriteTimeUtc)
             .ToList();
         return candidates.Count > 0 ? candidates[0].FullName
-            : throw new InvalidOperationException($"No Mediator.Api.dll under {dir.FullName}/Mediator.Api/bin: build it (dotnet build -c Release Mediator.Api) or pass --mediator-dll.");
+            : throw new InvalidOperationException($"No Mediator.Api.dll under {root}/Mediator.Api/bin: build it (dotnet build -c Release Mediator.Api) or pass --mediator-dll.");
     }
 
     private void Say(string line) => output.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] {line}");
