@@ -2,14 +2,15 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Pickup.Core.Notifications;
 
 namespace Mediator.Api.State;
 
 /// <summary>
 /// One LISTEN connection per process on <see cref="MediatorSql.KeylistChannel"/>: drops the keylist cache entries of
 /// keys changed by any replica. While it is not listening the cache is bypassed; each time it listens again the cache
-/// starts empty, because notifications sent while it was away are lost. Reconnects with exponential backoff and
-/// jitter; probes an idle connection so a half-open one is noticed; logs every failure.
+/// starts empty, because notifications sent while it was away are lost. The connection is run by Pickup.Core's
+/// <see cref="ListenLoop"/> (reconnects with exponential backoff and jitter, probes an idle connection, logs every failure).
 /// </summary>
 public sealed class KeylistChangeListener(
     NpgsqlDataSource dataSource,
@@ -17,7 +18,7 @@ public sealed class KeylistChangeListener(
     IOptions<MediatorStateOptions> options,
     TimeProvider time,
     MediatorStateMetrics metrics,
-    ILogger<KeylistChangeListener> logger) : BackgroundService
+    ILogger<KeylistChangeListener> logger) : BackgroundService, IListenTarget
 {
     private readonly TaskCompletionSource _firstListen = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _connects;
@@ -38,65 +39,41 @@ public sealed class KeylistChangeListener(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;
-        var attempt = 0;
-        while (!stoppingToken.IsCancellationRequested)
+        var loop = new ListenLoopSettings(MediatorSql.Listen, MediatorSql.Unlisten, MediatorSql.Ping,
+            settings.ListenerKeepAliveInterval, settings.ListenerReconnectMinDelay, settings.ListenerReconnectMaxDelay);
+        try
         {
-            try
-            {
-                await using var connection = await dataSource.OpenConnectionAsync(stoppingToken).ConfigureAwait(false);
-                connection.Notification += OnNotification;
-                await using (var listen = new NpgsqlCommand(MediatorSql.Listen, connection))
-                    await listen.ExecuteNonQueryAsync(stoppingToken).ConfigureAwait(false);
-
-                // From here every change is notified to us: only now may the (emptied) cache serve lookups.
-                cache.Resume();
-                Volatile.Write(ref _backendProcessId, connection.ProcessID);
-                var connects = Interlocked.Increment(ref _connects);
-                metrics.ListenerConnected();
-                MediatorStateLog.ListenerListening(logger, connection.ProcessID, connects);
-                _firstListen.TrySetResult();
-                attempt = 0;
-
-                while (true)
-                {
-                    if (!await connection.WaitAsync(settings.ListenerKeepAliveInterval, stoppingToken).ConfigureAwait(false))
-                    {
-                        await using var ping = new NpgsqlCommand(MediatorSql.Ping, connection);
-                        await ping.ExecuteScalarAsync(stoppingToken).ConfigureAwait(false);
-                    }
-                }
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                break;
-            }
-            catch (Exception e)
-            {
-                cache.Suspend();
-                Volatile.Write(ref _backendProcessId, 0);
-                metrics.ListenerFailed();
-                attempt++;
-                var delay = Backoff(settings, attempt);
-                MediatorStateLog.ListenerFailed(logger, e, attempt, delay);
-                try
-                {
-                    await Task.Delay(delay, time, stoppingToken).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    break;
-                }
-            }
-            finally
-            {
-                cache.Suspend();
-                Volatile.Write(ref _backendProcessId, 0);
-            }
+            await ListenLoop.RunAsync(dataSource, loop, this, time, stoppingToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            cache.Suspend();
+            Volatile.Write(ref _backendProcessId, 0);
         }
         MediatorStateLog.ListenerStopped(logger);
     }
 
-    private void OnNotification(object sender, NpgsqlNotificationEventArgs e)
+    Task IListenTarget.OnListeningAsync(int backendProcessId, long connects, CancellationToken cancellationToken)
+    {
+        // From here every change is notified to us: only now may the (emptied) cache serve lookups.
+        cache.Resume();
+        Volatile.Write(ref _backendProcessId, backendProcessId);
+        Interlocked.Exchange(ref _connects, connects);
+        metrics.ListenerConnected();
+        MediatorStateLog.ListenerListening(logger, backendProcessId, connects);
+        _firstListen.TrySetResult();
+        return Task.CompletedTask;
+    }
+
+    void IListenTarget.OnLost(Exception exception, int attempt, TimeSpan delay)
+    {
+        cache.Suspend();
+        Volatile.Write(ref _backendProcessId, 0);
+        metrics.ListenerFailed();
+        MediatorStateLog.ListenerFailed(logger, exception, attempt, delay);
+    }
+
+    void IListenTarget.OnNotification(NpgsqlNotificationEventArgs e)
     {
         if (e.Channel != MediatorSql.KeylistChannel)
         {
@@ -109,15 +86,5 @@ public sealed class KeylistChangeListener(
             return;
         }
         cache.Invalidate(e.Payload.Split(' ', StringSplitOptions.RemoveEmptyEntries));
-    }
-
-    private static TimeSpan Backoff(MediatorStateOptions settings, int attempt)
-    {
-        var min = settings.ListenerReconnectMinDelay.TotalMilliseconds;
-        var max = settings.ListenerReconnectMaxDelay.TotalMilliseconds;
-        var exponential = Math.Min(max, min * Math.Pow(2, Math.Min(attempt - 1, 20)));
-        // +-20% jitter, so replicas cut off together do not reconnect in lockstep.
-        var jittered = exponential * (0.8 + 0.4 * Random.Shared.NextDouble());
-        return TimeSpan.FromMilliseconds(Math.Clamp(jittered, min, max));
     }
 }

@@ -117,6 +117,9 @@ internal static class MediatorSql
 
     public const string Ping = "SELECT 1";
 
+    /// <summary>Drops the listener connection's subscription before it returns to the pool.</summary>
+    public const string Unlisten = "UNLISTEN *";
+
     // ------------------------------------------------------------------------------------------------ identity
 
     public const string InsertIdentity = """

@@ -112,6 +112,9 @@ internal sealed class NotifierSql
 
     public const string Ping = "SELECT 1";
 
+    /// <summary>Drops the listener connection's subscriptions before it returns to the pool.</summary>
+    public const string Unlisten = "UNLISTEN *";
+
     public NotifierSql(NotifierOptions options)
     {
         var pickup = Quote(options.PickupSchema);

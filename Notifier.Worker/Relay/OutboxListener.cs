@@ -4,73 +4,57 @@ using Microsoft.Extensions.Logging;
 using Notifier.Worker.Diagnostics;
 using Notifier.Worker.SignalR;
 using Npgsql;
+using Pickup.Core.Notifications;
 
 namespace Notifier.Worker.Relay;
 
 /// <summary>
 /// One dedicated connection that LISTENs on Pickup.Core's outbox channel (wakes the relay) and on the notifier's events
-/// channel (feeds this replica's SignalR subscribers). Reconnects with exponential backoff; every (re)connect asks the
-/// relay for a pass, since notifications sent while it was away are lost (the rows are not).
+/// channel (feeds this replica's SignalR subscribers), run by Pickup.Core's <see cref="ListenLoop"/> (reconnects with
+/// backoff, probes an idle connection). Every (re)connect asks the relay for a pass, since notifications sent while it
+/// was away are lost (the rows are not).
 /// </summary>
 internal sealed class OutboxListener(NotifierRuntime runtime, OutboxRelay relay, HubPublisher hub, ILogger<OutboxListener> logger)
-    : IHealthCheck
+    : IHealthCheck, IListenTarget
 {
-    private static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(30);
     private readonly TaskCompletionSource _firstConnect = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _connects;
+    private int _backendPid;
 
     public Task Connected => _firstConnect.Task;
 
     /// <summary>Backend pid of the listener connection (0 while disconnected).</summary>
-    public int BackendPid { get; private set; }
+    public int BackendPid => Volatile.Read(ref _backendPid);
 
     public int ConnectCount => Volatile.Read(ref _connects);
 
     public async Task RunAsync(CancellationToken stoppingToken)
     {
         var relayOptions = runtime.Options.Relay;
-        var delay = relayOptions.ListenerReconnectDelay;
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await using var connection = await runtime.DataSource.OpenConnectionAsync(stoppingToken);
-                connection.Notification += OnNotification;
-                await using (var listen = new NpgsqlCommand(runtime.Sql.Listen, connection))
-                {
-                    await listen.ExecuteNonQueryAsync(stoppingToken);
-                }
-                BackendPid = connection.ProcessID;
-                NotifierLog.ListenerConnected(logger, BackendPid, Interlocked.Increment(ref _connects));
-                delay = relayOptions.ListenerReconnectDelay;
-                relay.Wake();
-                _firstConnect.TrySetResult();
-                while (true)
-                {
-                    if (!await connection.WaitAsync(KeepAlive, stoppingToken))
-                    {
-                        await using var ping = new NpgsqlCommand(NotifierSql.Ping, connection);
-                        await ping.ExecuteNonQueryAsync(stoppingToken);
-                    }
-                }
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                break;
-            }
-            catch (Exception e) when (e is NpgsqlException or TimeoutException or IOException or InvalidOperationException)
-            {
-                BackendPid = 0;
-                NotifierLog.ListenerLost(logger, e, delay);
-                await Task.Delay(delay, runtime.Time, stoppingToken);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, relayOptions.ListenerMaxReconnectDelay.Ticks));
-            }
-        }
-        BackendPid = 0;
+        var settings = new ListenLoopSettings(runtime.Sql.Listen, NotifierSql.Unlisten, NotifierSql.Ping,
+            KeepAlive: TimeSpan.FromSeconds(30), relayOptions.ListenerReconnectDelay, relayOptions.ListenerMaxReconnectDelay);
+        await ListenLoop.RunAsync(runtime.DataSource, settings, this, runtime.Time, stoppingToken);
+        Volatile.Write(ref _backendPid, 0);
         _firstConnect.TrySetCanceled(stoppingToken);
     }
 
-    private void OnNotification(object sender, NpgsqlNotificationEventArgs e)
+    Task IListenTarget.OnListeningAsync(int backendProcessId, long connects, CancellationToken cancellationToken)
+    {
+        Volatile.Write(ref _backendPid, backendProcessId);
+        Volatile.Write(ref _connects, (int)connects);
+        NotifierLog.ListenerConnected(logger, backendProcessId, (int)connects);
+        relay.Wake();
+        _firstConnect.TrySetResult();
+        return Task.CompletedTask;
+    }
+
+    void IListenTarget.OnLost(Exception exception, int attempt, TimeSpan delay)
+    {
+        Volatile.Write(ref _backendPid, 0);
+        NotifierLog.ListenerLost(logger, exception, delay);
+    }
+
+    void IListenTarget.OnNotification(NpgsqlNotificationEventArgs e)
     {
         if (e.Channel == runtime.Sql.OutboxChannel)
         {

@@ -361,6 +361,9 @@ internal sealed class PickupSql
 
     public const string Ping = "SELECT 1";
 
+    /// <summary>Drops every subscription of a listener connection before it returns to the pool.</summary>
+    public const string Unlisten = "UNLISTEN *";
+
     /// <summary>
     /// Sent before every take, in its implicit transaction (<c>true</c>: these settings end with it). <c>enable_sort</c>
     /// off: a take must read the connection's queue from the (connection_id, seq) index in order and stop at its limit.
