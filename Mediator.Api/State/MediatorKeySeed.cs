@@ -2,8 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using System.Buffers;
-using SimpleBase;
+using Mediator.Didcomm.Encodings;
 
 namespace Mediator.Api.State;
 
@@ -84,15 +83,11 @@ public static class MediatorKeySeed
     internal static bool TryDecodeBase58(string value, [NotNullWhen(true)] out byte[]? bytes)
     {
         bytes = null;
-        if (value.Length == 0 || value.Length > 128) return false;
-        // SimpleBase indexes a 128-entry table by character (non-ASCII input throws): hand it only alphabet characters.
-        if (value.AsSpan().IndexOfAnyExcept(Base58Alphabet) >= 0) return false;
-        var buffer = new byte[value.Length];
-        if (!Base58.Bitcoin.TryDecode(value, buffer, out var written)) return false;
-        bytes = buffer[..written];
+        if (value.Length == 0 || value.Length > Base58Encoding.MaxDecodableChars) return false;
+        // Mediator.Didcomm's decoder (every forward's 'to' comes through here); it refuses characters outside the alphabet.
+        Span<byte> buffer = stackalloc byte[Base58Encoding.MaxDecodableChars];
+        if (!Base58Encoding.TryDecode(value, buffer, out var written)) return false;
+        bytes = buffer[..written].ToArray();
         return true;
     }
-
-    private static readonly SearchValues<char> Base58Alphabet =
-        SearchValues.Create("123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz");
 }

@@ -63,7 +63,9 @@ public static class RecipientKeys
                 $"a base58 verkey must decode to {Ed25519KeyLength} bytes, not {raw.Length}");
             return false;
         }
-        verkey = Base58.Bitcoin.Encode(raw);
+        // Base58 text of the alphabet is canonical (one zero byte per leading '1', then the number's digits), so the text
+        // that decoded to 32 bytes is already what encoding them gives: no re-encoding per forward.
+        verkey = input;
         error = null;
         return true;
     }

@@ -4,7 +4,8 @@ using SimpleBase;
 namespace Mediator.Didcomm.Encodings;
 
 /// <summary>
-/// Base58 with the Bitcoin alphabet (the one Indy/Aries verkeys and multibase 'z' use), over SimpleBase.
+/// Base58 with the Bitcoin alphabet (the one Indy/Aries verkeys and multibase 'z' use): encoding and <see cref="Decode"/> over
+/// SimpleBase, the span decoders (the hot path) our own.
 /// </summary>
 public static class Base58Encoding
 {
@@ -41,6 +42,11 @@ public static class Base58Encoding
     /// Decodes base58 text into <paramref name="destination"/>; false when the text is not base58, is longer than
     /// <see cref="MaxDecodableChars"/>, or does not fit.
     /// </summary>
+    /// <remarks>
+    /// Every envelope's recipient kids, every authcrypt sender and every forward's <c>to</c> pass through here (it was ~3 % of
+    /// the mediator's CPU per live message through SimpleBase, which works a byte at a time): the number is built in 32-bit
+    /// limbs, five digits per step (58^5 &lt; 2^32), then written big-endian after one zero byte per leading '1'.
+    /// </remarks>
     public static bool TryDecode(ReadOnlySpan<char> text, Span<byte> destination, out int bytesWritten)
     {
         bytesWritten = 0;
@@ -49,22 +55,97 @@ public static class Base58Encoding
             return text.IsEmpty;
         }
 
-        // SimpleBase indexes a 128-entry table by character and throws IndexOutOfRangeException for non-ASCII input
-        // (found by the envelope fuzz test): only ever hand it characters of the alphabet.
-        if (text.IndexOfAnyExcept(Alphabet) >= 0)
+        var zeros = 0;
+        while (zeros < text.Length && text[zeros] == '1')
+        {
+            zeros++;
+        }
+
+        // 128 digits of base 58 need at most 750 bits: 24 limbs.
+        Span<uint> limbs = stackalloc uint[MaxLimbs];
+        var used = 0; // limbs in use, least significant first
+        uint chunk = 0;
+        uint scale = 1;
+        for (var i = zeros; i < text.Length; i++)
+        {
+            var c = text[i];
+            var digit = c < DigitOf.Length ? DigitOf[c] : (sbyte)-1;
+            if (digit < 0)
+            {
+                return false;
+            }
+
+            chunk = chunk * 58 + (uint)digit;
+            scale *= 58;
+            if (scale == Pow58To5 || i == text.Length - 1)
+            {
+                used = MultiplyAdd(limbs, used, scale, chunk);
+                chunk = 0;
+                scale = 1;
+            }
+        }
+
+        var significant = 0;
+        if (used > 0)
+        {
+            var top = limbs[used - 1];
+            significant = (used - 1) * 4 + (32 - System.Numerics.BitOperations.LeadingZeroCount(top) + 7) / 8;
+        }
+
+        var length = zeros + significant;
+        if (length > destination.Length)
         {
             return false;
         }
 
-        Span<byte> scratch = stackalloc byte[MaxDecodableChars];
-        if (!Base58.Bitcoin.TryDecode(text, scratch, out var written) || written > destination.Length)
+        destination[..zeros].Clear();
+        for (var b = 0; b < significant; b++)
         {
-            return false;
+            // byte b of the big-endian value, counted from its least significant end
+            var fromEnd = significant - 1 - b;
+            destination[zeros + b] = (byte)(limbs[fromEnd / 4] >> (8 * (fromEnd % 4)));
         }
 
-        scratch[..written].CopyTo(destination);
-        bytesWritten = written;
+        bytesWritten = length;
         return true;
+    }
+
+    private const int MaxLimbs = 24;
+    private const uint Pow58To5 = 58 * 58 * 58 * 58 * 58;
+
+    // value = value * scale + add over the limbs in use; returns the limbs in use after it.
+    private static int MultiplyAdd(Span<uint> limbs, int used, uint scale, uint add)
+    {
+        ulong carry = add;
+        for (var i = 0; i < used; i++)
+        {
+            var product = (ulong)limbs[i] * scale + carry;
+            limbs[i] = (uint)product;
+            carry = product >> 32;
+        }
+
+        if (carry != 0)
+        {
+            limbs[used++] = (uint)carry;
+        }
+
+        return used;
+    }
+
+    // The digit of each ASCII character in the Bitcoin alphabet, -1 for characters outside it.
+    private static readonly sbyte[] DigitOf = BuildDigits();
+
+    private static sbyte[] BuildDigits()
+    {
+        const string alphabet = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+        var digits = new sbyte[128];
+        digits.AsSpan().Fill(-1);
+        for (var i = 0; i < alphabet.Length; i++)
+        {
+            digits[alphabet[i]] = (sbyte)i;
+        }
+
+        return digits;
     }
 
     /// <summary>Decodes ASCII base58 bytes (as they appear in UTF-8 JSON).</summary>

@@ -98,7 +98,10 @@ public static class EnvelopePacker
                 else
                 {
                     var nonce = PublicKeyBox.GenerateNonce();
-                    writer.WriteBase64Url(PublicKeyBox.Create(contentKey, nonce, senderX25519.PrivateKeyArray, recipientX25519));
+                    var shared = senderX25519.SharedKeyWith(recipientX25519)
+                        ?? throw new EnvelopeException(
+                            EnvelopeError.InvalidRecipientKey, $"Recipient '{Ed25519.Truncate(verkey)}' is a low-order point; no box can be made for it.");
+                    writer.WriteBase64Url(SharedBoxKey.Seal(contentKey, nonce, shared));
                     writer.Write("\",\"header\":{\"kid\":\""u8);
                     writer.WriteAscii(verkey);
                     writer.Write("\",\"sender\":\""u8);

@@ -135,17 +135,11 @@ public static class EnvelopeUnpacker
         }
 
         senderVerkey = Encoding.ASCII.GetString(senderBytes);
-        try
-        {
-            return PublicKeyBox.Open(boxedKey, nonce, ours.PrivateKeyArray, senderX25519);
-        }
-        catch (CryptographicException e)
-        {
-            throw new EnvelopeException(
+        var shared = ours.SharedKeyWith(senderX25519);
+        return (shared is null ? null : SharedBoxKey.Open(boxedKey, nonce, shared))
+            ?? throw new EnvelopeException(
                 EnvelopeError.KeyUnwrapFailed,
-                "The content key could not be opened from this sender with our key (not for us, or tampered).",
-                e);
-        }
+                "The content key could not be opened from this sender with our key (not for us, or tampered).");
     }
 
     private static byte[] DecryptContent(in JweFields fields, byte[] contentKey)

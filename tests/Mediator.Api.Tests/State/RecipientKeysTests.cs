@@ -34,4 +34,25 @@ public class RecipientKeysTests
         Assert.Contains(reason, error);
         Assert.Throws<ArgumentException>(() => RecipientKeys.Normalise(input));
     }
+
+    [Fact]
+    public void A_raw_verkey_normalises_to_the_canonical_encoding_of_its_bytes()
+    {
+        // The raw form is returned as given (no re-encoding per forward): that must be exactly what encoding its 32 bytes
+        // gives, leading zero bytes ('1's) included, so that keylist rows and forwards' 'to' keys always match.
+        var random = new Random(32);
+        for (var i = 0; i < 500; i++)
+        {
+            var bytes = new byte[32];
+            random.NextBytes(bytes);
+            for (var z = 0; z < i % 4; z++) bytes[z] = 0;
+            var text = Base58.Bitcoin.Encode(bytes);
+
+            Assert.True(RecipientKeys.TryNormalise(text, out var verkey, out var error), error);
+            Assert.Equal(text, verkey);
+            Assert.True(RecipientKeys.TryNormalise(RecipientKeys.ToDidKey(text), out var fromDidKey, out _));
+            Assert.Equal(text, fromDidKey);
+        }
+        Assert.False(RecipientKeys.TryNormalise("1" + Base58.Bitcoin.Encode(new byte[32] { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32 }), out _, out _));
+    }
 }
