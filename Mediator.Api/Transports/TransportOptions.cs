@@ -31,7 +31,7 @@ public sealed class TransportOptions
     /// to WebSocket requests as to any other. It was off for a while because a stopping replica could reset such a socket
     /// before the wallet read its 1001 close (<c>WebSocketShutdownTests</c> 2 runs in 8 under CPU load); that came from
     /// Kestrel stopping before the close handshakes were done, which <see cref="WebSocketShutdown"/> waits for since
-    /// (with it on: 0 failures in 8, then in 15 runs at load averages 13-22).
+    /// (with it on: 0 failures in 8, then in 30 runs at load averages 10-27).
     /// </summary>
     public bool UpgradeAtConnection { get; set; } = true;
 }
