@@ -167,7 +167,11 @@ public sealed class OutboundMessageSender(
                         using var socket = new ClientWebSocket();
                         await socket.ConnectAsync(uri, timeout.Token).ConfigureAwait(false);
                         await socket.SendAsync(packed, WebSocketMessageType.Text, true, timeout.Token).ConfigureAwait(false);
-                        await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "sent", timeout.Token).ConfigureAwait(false);
+                        // The whole close handshake, not only our close frame: disposing the socket before the peer's
+                        // close came back can reset the connection while our message is still unread there, and the peer
+                        // then drops it (reported delivered, never received: OutboundTests under CPU load). A peer that
+                        // never answers the close makes the delivery fail (at least once, not lost).
+                        await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "sent", timeout.Token).ConfigureAwait(false);
                         return Delivered(new OutboundDelivery(DeliveryRoute.WebSocket, uri.ToString()));
                     }
                 default:

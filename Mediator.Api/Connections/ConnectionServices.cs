@@ -35,7 +35,7 @@ internal static partial class ConnectionProblemReports
             connection = await connections.FindByThreadIdAsync(thid, cancellationToken).ConfigureAwait(false);
         Received(logger, report.Code, report.English, connection?.Id);
         if (connection is null || connection.State is ConnectionState.Completed or ConnectionState.Abandoned) return;
-        await connections.UpdateAsync(connection with { State = ConnectionState.Abandoned }, cancellationToken).ConfigureAwait(false);
+        await connections.UpdateStateAsync(connection.Id, ConnectionState.Abandoned, cancellationToken).ConfigureAwait(false);
     }
 
     [LoggerMessage(4101, LogLevel.Information, "Handshake problem report {Code} ({Text}) for connection {ConnectionId}")]

@@ -114,7 +114,7 @@ public sealed class ConnectionsHandler(
         _ = context.Message.GetString("status");
         if (context.Connection is { State: ConnectionState.ResponseSent } connection)
         {
-            var completed = await connections.UpdateAsync(connection with { State = ConnectionState.Completed }, cancellationToken).ConfigureAwait(false);
+            var completed = await connections.UpdateStateAsync(connection.Id, ConnectionState.Completed, cancellationToken).ConfigureAwait(false);
             context.SetConnection(completed);
             ConnectionsLog.ConnectionCompleted(logger, completed.Id, "ack");
         }

@@ -138,7 +138,7 @@ public sealed class DidExchangeHandler(
         if (connection.State == ConnectionState.Completed) return;
         if (connection.State != ConnectionState.ResponseSent)
             throw new ProblemReportException(CompleteRejected, $"The connection is {connection.State}, not awaiting complete.", ProblemReportType);
-        var completed = await connections.UpdateAsync(connection with { State = ConnectionState.Completed }, cancellationToken).ConfigureAwait(false);
+        var completed = await connections.UpdateStateAsync(connection.Id, ConnectionState.Completed, cancellationToken).ConfigureAwait(false);
         context.SetConnection(completed);
         DidExchangeLog.ConnectionCompleted(logger, completed.Id);
     }

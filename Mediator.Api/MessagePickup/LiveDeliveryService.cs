@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Threading.Channels;
 using Mediator.Api.Routing;
 using Mediator.Didcomm.Messages;
 using Microsoft.Extensions.DependencyInjection;
@@ -15,9 +14,12 @@ public delegate Task LiveDeliverySend(MessageBuilder message, CancellationToken 
 /// <summary>
 /// Pickup 2.0 live mode on this replica. A live session is a wallet's WebSocket after <c>live-delivery-change</c>
 /// <c>true</c>; it is registered in Pickup.Core, so a forward arriving at any replica wakes this one (Pickup.Core calls
-/// <see cref="MessagesAvailableAsync"/>: same-replica add, NOTIFY, sweep, expired or released lease). Each session has one
-/// send loop that, per wake-up, takes (leases) the connection's available messages, up to
-/// <see cref="MessagePickupOptions.LiveBatchSize"/> in one <c>delivery</c>, and takes again only when the take was full.
+/// <see cref="MessagesAvailableAsync"/>: same-replica add, NOTIFY, sweep, expired or released lease). A wake-up starts the
+/// session's send loop unless it runs already (then it only marks the session woken); the loop takes (leases) the
+/// connection's available messages, up to <see cref="MessagePickupOptions.LiveBatchSize"/> in one <c>delivery</c>, takes
+/// again while a take comes back full or a wake-up came since the take began, and otherwise ends: an idle session holds
+/// no loop, channel or waiter, only its <see cref="LiveSession"/> (see <see cref="LiveSession.Wake"/> for why no wake-up
+/// is lost).
 /// A pushed message stays leased until <c>messages-received</c> removes it; if the wallet never acknowledges it, the lease expires and it is pushed again; when the socket closes or a send fails the session is
 /// removed and its leases are released (after a short grace for acknowledgements in flight), so a reconnecting wallet
 /// gets them again (no loss on a half-open socket).
@@ -34,6 +36,8 @@ public sealed class LiveDeliveryService(
     // Closes under way (release delay, then removal from Pickup.Core): awaited at disposal, so that none of them still
     // uses the database after the container disposed the data source.
     private readonly ConcurrentDictionary<Task, byte> _closes = new();
+    // Send loops running now (each ends when its session has nothing left to take): awaited at disposal likewise.
+    private readonly ConcurrentDictionary<Task, byte> _loops = new();
 
     // Resolved on first use: Pickup.Core's repository depends on the delivery handlers, this service among them.
     private ILiveSessionRegistry Registry => field ??= services.GetRequiredService<ILiveSessionRegistry>();
@@ -52,19 +56,13 @@ public sealed class LiveDeliveryService(
         ArgumentNullException.ThrowIfNull(send);
         if (_sessions.TryGetValue(sessionId, out var existing) && existing.ConnectionId == connectionId)
         {
-            existing.Signal();
+            Wake(existing);
             return;
         }
         if (existing is not null) await StopAsync(sessionId, cancellationToken).ConfigureAwait(false);
 
         var session = new LiveSession(connectionId, sessionId, send);
         _sessions[sessionId] = session;
-        // The loop lives as long as the socket: it must not capture the caller's execution context (the inbound
-        // message's activity and its tags, the request's log scopes), which it would keep alive all that time.
-        using (ExecutionContext.SuppressFlow())
-        {
-            session.Loop = Task.Run(() => RunAsync(session), CancellationToken.None);
-        }
         try
         {
             // Registered after the local session exists: Pickup.Core wakes it at once if messages are waiting.
@@ -75,7 +73,7 @@ public sealed class LiveDeliveryService(
             await StopAsync(sessionId, CancellationToken.None).ConfigureAwait(false);
             throw;
         }
-        session.Signal();
+        Wake(session);
         MessagePickupLog.LiveStarted(logger, connectionId, sessionId);
     }
 
@@ -156,7 +154,7 @@ public sealed class LiveDeliveryService(
     {
         if (_sessions.TryGetValue(sessionId, out var session))
         {
-            session.Signal();
+            Wake(session);
             return Task.CompletedTask;
         }
         // A closed session waiting out its release delay: it is removed from Pickup.Core when that ends.
@@ -166,23 +164,39 @@ public sealed class LiveDeliveryService(
         return Registry.RemoveSessionAsync(sessionId, cancellationToken);
     }
 
+    /// <summary>Wakes the session: starts its send loop, or tells the running one to take again.</summary>
+    private void Wake(LiveSession session)
+    {
+        if (!session.Wake()) return;
+        // The loop must not capture the caller's execution context (the inbound message's or the forward's activity and
+        // tags, the request's log scopes).
+        Task loop;
+        using (ExecutionContext.SuppressFlow())
+        {
+            loop = Task.Run(() => RunAsync(session), CancellationToken.None);
+        }
+        if (loop.IsCompleted) return;
+        _loops[loop] = 0;
+        _ = loop.ContinueWith(done => _loops.TryRemove(done, out _), CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
     private async Task RunAsync(LiveSession session)
     {
         var token = session.Cancellation.Token;
-        try
+        var limit = options.Value.LiveBatchSize;
+        while (!token.IsCancellationRequested)
         {
-            while (await session.Wake.Reader.WaitToReadAsync(token).ConfigureAwait(false))
+            // Wake-ups up to here are consumed: everything committed before them is visible to this take. One arriving
+            // from now on marks the session again, and the loop takes again instead of ending (TryEnd below).
+            session.BeginTake();
+            var full = false;
+            try
             {
-                session.Wake.Reader.TryRead(out _);
-                var limit = options.Value.LiveBatchSize;
-                while (!token.IsCancellationRequested)
+                var taken = await Queue.TakeFromQueueAsync(new TakeFromQueueRequest(
+                    session.ConnectionId.ToString(), limit, SessionId: session.SessionId), token).ConfigureAwait(false);
+                if (taken.Count > 0)
                 {
-                    // Everything committed before the wake-up was read is visible to this take; a message committed after
-                    // it signals again (the channel keeps one pending wake-up). So one take per wake-up suffices unless
-                    // it came back full: no second take that finds nothing after each delivery.
-                    var taken = await Queue.TakeFromQueueAsync(new TakeFromQueueRequest(
-                        session.ConnectionId.ToString(), limit, SessionId: session.SessionId), token).ConfigureAwait(false);
-                    if (taken.Count == 0) break;
                     var delivery = new MessageBuilder(MessagePickupMessages.Delivery)
                         .With("~attach", MessagePickupService.DeliveryAttachments(taken));
                     using var deliveryActivities = DeliveryActivities.Start(taken, session.SessionId);
@@ -193,28 +207,28 @@ public sealed class LiveDeliveryService(
                     catch (Exception e) when (e is not OperationCanceledException || !token.IsCancellationRequested)
                     {
                         deliveryActivities.Fail(e);
-                        // The socket is gone: release the leases now instead of waiting for them to expire.
+                        // The socket is gone: release the leases now instead of waiting for them to expire. The session
+                        // stays marked running, so no wake-up starts another loop for it.
                         MessagePickupLog.LiveSendFailed(logger, e, session.ConnectionId, session.SessionId);
                         _ = SessionClosedAsync(session.SessionId);
                         return;
                     }
                     metrics.Delivered(taken.Count, "live");
                     MessagePickupLog.Delivered(logger, session.ConnectionId, taken.Count, "live");
-                    if (taken.Count < limit) break;
                 }
+                full = taken.Count >= limit;
             }
-        }
-        catch (OperationCanceledException) when (token.IsCancellationRequested)
-        {
-        }
-        catch (Exception e)
-        {
-            // A database failure: the session stays registered; the next wake-up (sweep, new message) retries.
-            MessagePickupLog.LiveLoopFailed(logger, e, session.ConnectionId, session.SessionId);
-            if (_sessions.TryGetValue(session.SessionId, out var current) && ReferenceEquals(current, session))
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
             {
-                session.Loop = Task.Run(() => RunAsync(session), CancellationToken.None);
+                return;
             }
+            catch (Exception e)
+            {
+                // A database failure: the session stays registered; the next wake-up (sweep, new message) retries, or at
+                // once one that came during the failed take.
+                MessagePickupLog.LiveLoopFailed(logger, e, session.ConnectionId, session.SessionId);
+            }
+            if (!full && session.TryEnd()) return;
         }
     }
 
@@ -223,13 +237,10 @@ public sealed class LiveDeliveryService(
     public async ValueTask DisposeAsync()
     {
         await _disposed.CancelAsync().ConfigureAwait(false);
-        var running = new List<Task>(_closes.Keys);
-        foreach (var session in _sessions.Values)
-        {
-            await session.Cancellation.CancelAsync().ConfigureAwait(false);
-            if (session.Loop is { } loop) running.Add(loop);
-        }
+        foreach (var session in _sessions.Values) await session.Cancellation.CancelAsync().ConfigureAwait(false);
         _sessions.Clear();
+        var running = new List<Task>(_closes.Keys);
+        running.AddRange(_loops.Keys);
         try
         {
             await Task.WhenAll(running).WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
@@ -240,19 +251,44 @@ public sealed class LiveDeliveryService(
         }
     }
 
-    private sealed class LiveSession(Guid connectionId, string sessionId, LiveDeliverySend send)
+    /// <summary>A live session on this replica and the state of its send loop.</summary>
+    internal sealed class LiveSession(Guid connectionId, string sessionId, LiveDeliverySend send)
     {
+        private const int Idle = 0, Running = 1, Woken = 2;
+        private int _state;
+
         public Guid ConnectionId { get; } = connectionId;
         public string SessionId { get; } = sessionId;
         public LiveDeliverySend Send { get; } = send;
         public CancellationTokenSource Cancellation { get; } = new();
-        public Channel<bool> Wake { get; } = Channel.CreateBounded<bool>(new BoundedChannelOptions(1)
-        {
-            FullMode = BoundedChannelFullMode.DropWrite,
-            SingleReader = true,
-        });
-        public Task? Loop { get; set; }
 
-        public void Signal() => Wake.Writer.TryWrite(true);
+        /// <summary>
+        /// A wake-up. True when no loop runs: the caller starts one (and it is marked running at once, so only one caller
+        /// does). Otherwise the running loop is marked woken and false returned. No wake-up is lost: the loop consumes the
+        /// mark before each take (<see cref="BeginTake"/>), so a wake-up either comes before that (the take sees what
+        /// woke it) or leaves the mark set, and the loop ends only by swapping "running, not woken" for idle
+        /// (<see cref="TryEnd"/>), which fails while the mark is set; a wake-up after that swap finds the session idle
+        /// and starts a loop itself.
+        /// </summary>
+        public bool Wake()
+        {
+            while (true)
+            {
+                switch (Volatile.Read(ref _state))
+                {
+                    case Idle when Interlocked.CompareExchange(ref _state, Running, Idle) == Idle:
+                        return true;
+                    case Running when Interlocked.CompareExchange(ref _state, Woken, Running) == Running:
+                    case Woken:
+                        return false;
+                }
+            }
+        }
+
+        /// <summary>The loop is about to take: wake-ups so far are consumed.</summary>
+        public void BeginTake() => Interlocked.Exchange(ref _state, Running);
+
+        /// <summary>The loop ends unless a wake-up came since its take began (then it must take again).</summary>
+        public bool TryEnd() => Interlocked.CompareExchange(ref _state, Idle, Running) == Running;
     }
 }

@@ -28,24 +28,24 @@ public sealed class ConnectionStore(NpgsqlDataSource dataSource, KeylistCache ke
         }
     }
 
-    /// <summary>Replaces a connection's fields (not its id or creation time); <see cref="ConnectionNotFoundException"/> if absent.</summary>
-    public async Task<ConnectionRecord> UpdateAsync(ConnectionRecord connection, CancellationToken cancellationToken)
+    /// <summary>
+    /// Moves a connection to <paramref name="state"/> (the only change a connection sees after it is created) and returns
+    /// it as stored; <see cref="ConnectionNotFoundException"/> if absent. Nothing else is written: the record a caller
+    /// holds may be an older or slimmer copy (the key ring caches connections without their DID document).
+    /// </summary>
+    public async Task<ConnectionRecord> UpdateStateAsync(Guid id, ConnectionState state, CancellationToken cancellationToken)
     {
-        var normalised = Validate(connection);
-        await using var command = dataSource.CreateCommand(MediatorSql.UpdateConnection);
-        AddParameters(command, normalised);
+        await using var command = dataSource.CreateCommand(MediatorSql.UpdateConnectionState);
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = StateText.Of(state) });
         try
         {
             return await ReadOneAsync(command, cancellationToken).ConfigureAwait(false)
-                ?? throw new ConnectionNotFoundException(connection.Id);
-        }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
-        {
-            throw new DuplicateConnectionException(connection.Id, $"verkey {normalised.OurVerkey} is already another connection's key", e);
+                ?? throw new ConnectionNotFoundException(id);
         }
         finally
         {
-            Changed?.Invoke(connection.Id);
+            Changed?.Invoke(id);
         }
     }
 

@@ -144,11 +144,10 @@ internal static class MediatorSql
         RETURNING {ConnectionColumns}
         """;
 
-    public const string UpdateConnection = $"""
-        UPDATE mediator.connections SET
-            state = $2, role = $3, protocol = $4, their_label = $5, their_did = $6, their_did_doc = $7,
-            their_recipient_keys = $8, their_routing_keys = $9, their_endpoint = $10, our_did = $11, our_verkey = $12,
-            our_key_kind = $13, our_key_seed = $14, invitation_id = $15, thread_id = $16, updated_at = now()
+    /// <summary>Only the state changes after a connection is created: a copy read earlier (a cached one without its DID
+    /// document) can never write its other columns back.</summary>
+    public const string UpdateConnectionState = $"""
+        UPDATE mediator.connections SET state = $2, updated_at = now()
         WHERE id = $1
         RETURNING {ConnectionColumns}
         """;

@@ -137,9 +137,23 @@ public static class DidcommTransportEndpoints
         var endReason = "closed by the wallet";
         try
         {
-            // A message fully received is processed even if the wallet goes away meanwhile (Credo opens a socket to send
-            // one forward and closes it at once): processing stops only when the replica stops.
-            endReason = await ReceiveLoopAsync(session, processor, maxMessageBytes, stopping, logger).ConfigureAwait(false);
+            while (true)
+            {
+                // An idle live session spends nearly all its life in this wait, the only state machine of ours it holds
+                // then: a zero-byte receive, which completes when the next data frame's header has arrived, without a
+                // buffer (ping/pong and close frames are handled inside it). No cancellation token: the sweeper aborts
+                // the socket (idle close grace, shutdown), which ends this wait, and a token would register a callback
+                // per idle socket.
+                var received = await socket.ReceiveAsync(Memory<byte>.Empty, CancellationToken.None).ConfigureAwait(false);
+                // A message fully received is processed even if the wallet goes away meanwhile (Credo opens a socket to
+                // send one forward and closes it at once): processing stops only when the replica stops.
+                if (await ReceiveMessageAsync(session, received, processor, maxMessageBytes, stopping, logger).ConfigureAwait(false)
+                    is { } end)
+                {
+                    endReason = end;
+                    break;
+                }
+            }
         }
         catch (OperationCanceledException)
         {
@@ -171,79 +185,73 @@ public static class DidcommTransportEndpoints
     internal const int ReceiveBufferBytes = 16 * 1024;
 
     /// <summary>
-    /// Reads whole messages and processes each in turn. An idle live session spends nearly all its life waiting here, so
-    /// the wait is a zero-byte receive: it completes when the next data frame's header has arrived, without a buffer
-    /// (ping/pong and close frames are handled inside it), and the receive buffer is rented only then, for the rest of
-    /// that message. A message sent just before the wallet closes its socket is still read whole (the close frame follows
-    /// it; WebSocketDropTests).
+    /// Reads the rest of the message whose first frame header <paramref name="received"/> (a zero-byte receive) announced
+    /// and processes it; the end reason when the socket is to end, null to wait for the next message. The receive buffer
+    /// is rented only here, for the rest of that message. A message sent just before the wallet closes its socket is
+    /// still read whole (the close frame follows it; WebSocketDropTests).
     /// </summary>
-    private static async Task<string> ReceiveLoopAsync(WebSocketTransportSession session, InboundMessageProcessor processor, int max,
-        CancellationToken processToken, ILogger logger)
+    private static async Task<string?> ReceiveMessageAsync(WebSocketTransportSession session, ValueWebSocketReceiveResult received,
+        InboundMessageProcessor processor, int max, CancellationToken processToken, ILogger logger)
     {
         var socket = session.Socket;
-        while (true)
+        byte[] envelope = [];
+        if (received.MessageType != WebSocketMessageType.Close && !received.EndOfMessage)
         {
-            // No cancellation token: the sweeper aborts the socket (idle close grace, shutdown), which ends this wait, and a
-            // token would register a callback per idle socket.
-            var received = await socket.ReceiveAsync(Memory<byte>.Empty, CancellationToken.None).ConfigureAwait(false);
-            byte[] envelope = [];
-            if (received.MessageType != WebSocketMessageType.Close && !received.EndOfMessage)
+            var buffer = ArrayPool<byte>.Shared.Rent(ReceiveBufferBytes);
+            ArrayBufferWriter<byte>? message = null;
+            try
             {
-                var buffer = ArrayPool<byte>.Shared.Rent(ReceiveBufferBytes);
-                ArrayBufferWriter<byte>? message = null;
-                try
+                while (true)
                 {
-                    while (true)
+                    received = await socket.ReceiveAsync(buffer.AsMemory(), CancellationToken.None).ConfigureAwait(false);
+                    if (received.MessageType == WebSocketMessageType.Close) break;
+                    if ((message?.WrittenCount ?? 0) + received.Count > max)
                     {
-                        received = await socket.ReceiveAsync(buffer.AsMemory(), CancellationToken.None).ConfigureAwait(false);
-                        if (received.MessageType == WebSocketMessageType.Close) break;
-                        if ((message?.WrittenCount ?? 0) + received.Count > max)
-                        {
-                            var reason = $"message exceeds {max} bytes";
-                            TransportLog.WebSocketClosing(logger, session.Id, WebSocketCloseStatus.MessageTooBig, reason);
-                            await session.CloseSocketAsync(WebSocketCloseStatus.MessageTooBig, reason, CancellationToken.None).ConfigureAwait(false);
-                            return reason;
-                        }
-                        if (received.EndOfMessage && message is null)
-                        {
-                            // The common case: the rest of the message came in one read.
-                            envelope = buffer.AsSpan(0, received.Count).ToArray();
-                            break;
-                        }
-                        message ??= new ArrayBufferWriter<byte>(Math.Min(max, 2 * ReceiveBufferBytes));
-                        message.Write(buffer.AsSpan(0, received.Count));
-                        if (received.EndOfMessage)
-                        {
-                            envelope = message.WrittenSpan.ToArray();
-                            break;
-                        }
+                        var reason = $"message exceeds {max} bytes";
+                        TransportLog.WebSocketClosing(logger, session.Id, WebSocketCloseStatus.MessageTooBig, reason);
+                        await session.CloseSocketAsync(WebSocketCloseStatus.MessageTooBig, reason, CancellationToken.None).ConfigureAwait(false);
+                        return reason;
+                    }
+                    if (received.EndOfMessage && message is null)
+                    {
+                        // The common case: the rest of the message came in one read.
+                        envelope = buffer.AsSpan(0, received.Count).ToArray();
+                        break;
+                    }
+                    message ??= new ArrayBufferWriter<byte>(Math.Min(max, 2 * ReceiveBufferBytes));
+                    message.Write(buffer.AsSpan(0, received.Count));
+                    if (received.EndOfMessage)
+                    {
+                        envelope = message.WrittenSpan.ToArray();
+                        break;
                     }
                 }
-                finally
-                {
-                    ArrayPool<byte>.Shared.Return(buffer);
-                }
             }
-
-            if (received.MessageType == WebSocketMessageType.Close)
+            finally
             {
-                await session.CloseSocketAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None).ConfigureAwait(false);
-                return $"closed by the wallet ({socket.CloseStatus}: {socket.CloseStatusDescription})";
-            }
-
-            // An empty message (a zero-length final frame) reaches the pipeline, which rejects it with its reason.
-            session.MarkReceived();
-            var result = await processor.ProcessAsync(envelope, session, processToken).ConfigureAwait(false);
-            if (result.IsEnvelopeError)
-            {
-                // Nothing in it can be answered (no key to reply to): tell the wallet why and end the session.
-                var status = result.Error == InboundError.TooLarge ? WebSocketCloseStatus.MessageTooBig : WebSocketCloseStatus.InvalidPayloadData;
-                var reason = $"{result.Error}: {result.Reason}";
-                TransportLog.WebSocketClosing(logger, session.Id, status, reason);
-                await session.CloseSocketAsync(status, reason, CancellationToken.None).ConfigureAwait(false);
-                return reason;
+                ArrayPool<byte>.Shared.Return(buffer);
             }
         }
+
+        if (received.MessageType == WebSocketMessageType.Close)
+        {
+            await session.CloseSocketAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None).ConfigureAwait(false);
+            return $"closed by the wallet ({socket.CloseStatus}: {socket.CloseStatusDescription})";
+        }
+
+        // An empty message (a zero-length final frame) reaches the pipeline, which rejects it with its reason.
+        session.MarkReceived();
+        var result = await processor.ProcessAsync(envelope, session, processToken).ConfigureAwait(false);
+        if (result.IsEnvelopeError)
+        {
+            // Nothing in it can be answered (no key to reply to): tell the wallet why and end the session.
+            var status = result.Error == InboundError.TooLarge ? WebSocketCloseStatus.MessageTooBig : WebSocketCloseStatus.InvalidPayloadData;
+            var reason = $"{result.Error}: {result.Reason}";
+            TransportLog.WebSocketClosing(logger, session.Id, status, reason);
+            await session.CloseSocketAsync(status, reason, CancellationToken.None).ConfigureAwait(false);
+            return reason;
+        }
+        return null;
     }
 
     private static bool IsAcceptedContentType(string? contentType)

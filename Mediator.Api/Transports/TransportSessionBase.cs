@@ -9,7 +9,10 @@ public abstract class TransportSessionBase : ITransportSession
 {
     private static long s_next;
     private readonly CancellationTokenSource _closed = new();
-    private readonly List<Func<ITransportSession, Task>> _onClosed = [];
+    // Close callbacks: a live socket has two (the registry's and live delivery's), so the first is a field and only the
+    // rest go to a list (an idle socket keeps no list and array for them).
+    private Func<ITransportSession, Task>? _onClosed;
+    private List<Func<ITransportSession, Task>>? _moreOnClosed;
     private readonly Lock _gate = new();
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
@@ -61,7 +64,8 @@ public abstract class TransportSessionBase : ITransportSession
         {
             if (_closing == 0)
             {
-                _onClosed.Add(callback);
+                if (_onClosed is null) _onClosed = callback;
+                else (_moreOnClosed ??= []).Add(callback);
                 return;
             }
         }
@@ -88,18 +92,20 @@ public abstract class TransportSessionBase : ITransportSession
     /// <summary>Ends the session once: cancels <see cref="Closed"/> and runs the close callbacks.</summary>
     internal async Task CloseAsync()
     {
-        List<Func<ITransportSession, Task>> callbacks;
+        Func<ITransportSession, Task>? first;
+        List<Func<ITransportSession, Task>>? more;
         lock (_gate)
         {
             if (_closing != 0) return;
             _closing = 1;
-            callbacks = [.. _onClosed];
-            _onClosed.Clear();
+            (first, more) = (_onClosed, _moreOnClosed);
+            (_onClosed, _moreOnClosed) = (null, null);
         }
 
         try { await _closed.CancelAsync().ConfigureAwait(false); }
         catch (AggregateException e) { TransportLog.CloseCallbackFailed(_logger, e, Id); }
-        foreach (var callback in callbacks) await RunCallbackAsync(callback).ConfigureAwait(false);
+        if (first is not null) await RunCallbackAsync(first).ConfigureAwait(false);
+        foreach (var callback in more ?? []) await RunCallbackAsync(callback).ConfigureAwait(false);
     }
 
     private async Task RunCallbackAsync(Func<ITransportSession, Task> callback)

@@ -80,11 +80,8 @@ internal sealed class WebSocketConnectionMiddleware(IServiceProvider services)
             return;
         }
 
-        await AcceptAsync(connection, key, dependencies).ConfigureAwait(false);
-    }
-
-    private static async Task AcceptAsync(ConnectionContext connection, string key, Dependencies dependencies)
-    {
+        // Accepted here rather than in a method of its own: an idle socket holds this method's state machine for its whole
+        // life, and would hold that one's as well.
         var accept = Convert.ToBase64String(SHA1.HashData(Encoding.ASCII.GetBytes(key + AcceptGuid)));
         var response = Encoding.ASCII.GetBytes(
             $"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Accept: {accept}\r\n\r\n");

@@ -18,7 +18,7 @@ public sealed class TrustPingHandler(ConnectionStore connections) : IMessageHand
         ArgumentNullException.ThrowIfNull(context);
         if (context.RegisteredType.MessageName != "ping") return; // a ping_response needs no answer
         if (context.Connection is { State: ConnectionState.ResponseSent } connection)
-            context.SetConnection(await connections.UpdateAsync(connection with { State = ConnectionState.Completed }, cancellationToken).ConfigureAwait(false));
+            context.SetConnection(await connections.UpdateStateAsync(connection.Id, ConnectionState.Completed, cancellationToken).ConfigureAwait(false));
 
         // RFC 0048: response_requested defaults to true (Credo sends it explicitly).
         var responseRequested = context.Message.GetBoolean("response_requested") ?? true;

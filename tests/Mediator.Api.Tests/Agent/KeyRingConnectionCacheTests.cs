@@ -54,7 +54,7 @@ public class KeyRingConnectionCacheTests
         var ring = host.Keys;
         var connection = await CreateAsync(host, ConnectionState.Completed);
         Assert.Equal(ConnectionState.Completed, (await ring.FindAsync(connection.OurVerkey!, None))?.Connection?.State);
-        await host.Connections.UpdateAsync(connection with { State = ConnectionState.Abandoned }, None);
+        await host.Connections.UpdateStateAsync(connection.Id, ConnectionState.Abandoned, None);
         Assert.Equal(ConnectionState.Abandoned, (await ring.FindAsync(connection.OurVerkey!, None))?.Connection?.State);
 
         for (var i = 0; i < 40; i++)
@@ -63,6 +63,35 @@ public class KeyRingConnectionCacheTests
             Assert.Equal(c.Id, (await ring.FindAsync(c.OurVerkey!, None))?.Connection?.Id);
             Assert.InRange(ring.CachedConnections, 1, 16);
         }
+    }
+
+    /// <summary>The cache keeps connections without their DID document (~2.7 KB each for a Credo wallet); a state change
+    /// made from such a copy (an abandon after a cached lookup, as the handshake problem-report handler does) must not
+    /// erase the stored document.</summary>
+    [Fact]
+    public async Task A_cached_connection_has_no_did_document_and_a_state_change_after_a_cached_lookup_keeps_the_stored_one()
+    {
+        await using var host = await MediatorTestHost.StartOnNewDatabaseAsync("keyring");
+        var ring = host.Keys;
+        var document = "{\"id\": \"did:peer:1zQmWallet\", \"service\": [" + new string(' ', 2_000) + "]}";
+        var connection = await CreateAsync(host, ConnectionState.Completed, document);
+        Assert.Equal(document, connection.TheirDidDoc);
+
+        var first = await ring.FindAsync(connection.OurVerkey!, None); // read from the database, then cached
+        var cached = (await ring.FindAsync(connection.OurVerkey!, None))?.Connection; // served from memory
+        Assert.Equal(1, ring.CachedConnections);
+        Assert.Null(first?.Connection?.TheirDidDoc);
+        Assert.NotNull(cached);
+        Assert.Null(cached.TheirDidDoc);
+        Assert.Equal(connection.TheirRecipientKeys, cached.TheirRecipientKeys);
+        Assert.Equal(connection.OurVerkey, cached.OurVerkey);
+
+        var abandoned = await host.Connections.UpdateStateAsync(cached.Id, ConnectionState.Abandoned, None);
+        Assert.Equal(document, abandoned.TheirDidDoc);
+        var stored = (await host.Connections.GetAsync(connection.Id, None))!;
+        Assert.Equal(ConnectionState.Abandoned, stored.State);
+        Assert.Equal(document, stored.TheirDidDoc);
+        Assert.Equal(connection.TheirRecipientKeys, stored.TheirRecipientKeys);
     }
 
     [Fact]
@@ -83,14 +112,14 @@ public class KeyRingConnectionCacheTests
             TimeSpan.FromSeconds(20));
     }
 
-    private static async Task<ConnectionRecord> CreateAsync(MediatorTestHost host, ConnectionState state)
+    private static async Task<ConnectionRecord> CreateAsync(MediatorTestHost host, ConnectionState state, string? didDoc = null)
     {
         var key = host.Keys.CreateConnectionKey();
         return await host.Connections.CreateAsync(new ConnectionRecord
         {
             Id = Guid.NewGuid(), State = state, Protocol = HandshakeProtocol.DidExchange11,
             OurVerkey = key.Verkey, OurKeyKind = OurKeyKind.ConnectionKey, OurKeySeed = key.ExportSeed(),
-            TheirRecipientKeys = [TestKeys.NewVerkey()],
+            TheirRecipientKeys = [TestKeys.NewVerkey()], TheirDidDoc = didDoc,
         }, None);
     }
 }

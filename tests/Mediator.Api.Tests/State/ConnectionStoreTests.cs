@@ -53,12 +53,18 @@ public class ConnectionStoreTests
         Assert.Equal("thread-1", read.ThreadId);
         Assert.NotEqual(default, read.CreatedAt);
 
-        var updated = await replica.Connections.UpdateAsync(read with { State = ConnectionState.Completed, TheirLabel = "Alice" }, None);
+        // Only the state changes; every other field, the DID document included, stays as created.
+        var updated = await replica.Connections.UpdateStateAsync(created.Id, ConnectionState.Completed, None);
         Assert.Equal(ConnectionState.Completed, updated.State);
-        Assert.Equal("Alice", updated.TheirLabel);
-        Assert.Equal(read.CreatedAt, updated.CreatedAt);
+        Assert.Equal(read with { State = ConnectionState.Completed, UpdatedAt = updated.UpdatedAt, OurKeySeed = updated.OurKeySeed,
+            TheirRecipientKeys = updated.TheirRecipientKeys, TheirRoutingKeys = updated.TheirRoutingKeys }, updated);
+        Assert.Equal(read.TheirRecipientKeys, updated.TheirRecipientKeys);
+        Assert.Equal(read.TheirRoutingKeys, updated.TheirRoutingKeys);
+        Assert.Equal(seed, updated.OurKeySeed!.Value.ToArray());
         Assert.True(updated.UpdatedAt >= read.UpdatedAt);
-        Assert.Equal(ConnectionState.Completed, (await replica.Connections.GetAsync(created.Id, None))!.State);
+        var reread = (await replica.Connections.GetAsync(created.Id, None))!;
+        Assert.Equal(ConnectionState.Completed, reread.State);
+        Assert.Equal(read.TheirDidDoc, reread.TheirDidDoc);
 
         Assert.True(await replica.Connections.DeleteAsync(created.Id, None));
         Assert.Null(await replica.Connections.GetAsync(created.Id, None));
@@ -122,7 +128,7 @@ public class ConnectionStoreTests
         Assert.Contains(ownKey, sameKey.Message);
 
         var missing = await Assert.ThrowsAsync<ConnectionNotFoundException>(() =>
-            replica.Connections.UpdateAsync(existing with { Id = Guid.NewGuid() }, None));
+            replica.Connections.UpdateStateAsync(Guid.NewGuid(), ConnectionState.Completed, None));
         Assert.NotEqual(existing.Id, missing.ConnectionId);
 
         await Assert.ThrowsAsync<ArgumentException>(() =>

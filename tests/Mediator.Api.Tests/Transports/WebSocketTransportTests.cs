@@ -543,7 +543,7 @@ public sealed class WebSocketConnectionMiddlewareTests
     [InlineData("/", true, true)]
     [InlineData("/ws", true, true)]
     [InlineData("/?via=kestrel", true, false)]
-    [InlineData("/", false, false)] // Mediator:Transports:UpgradeAtConnection=false (the default): every upgrade through ASP.NET Core
+    [InlineData("/", false, false)] // Mediator:Transports:UpgradeAtConnection=false (on by default): every upgrade through ASP.NET Core
     public async Task Upgrades_are_taken_at_the_connection_and_the_rest_still_work_through_kestrel(string path, bool enabled, bool atConnection)
     {
         await using var host = await MediatorTestHost.StartOnNewDatabaseAsync("ws",
