@@ -37,7 +37,8 @@ public sealed class MediatorKeyRing : IDisposable
         this.time = time;
         connections.Changed += Forget;
         // Expired entries go on a timer, not only when read again: a wallet that connects and then stays idle (most of
-        // them, most of the time) would otherwise keep its cached record, DID document included (~3 KB), for good.
+        // them, most of the time) would otherwise keep its cached record (keys and endpoint; the DID document is not
+        // cached) for good.
         var ttl = options.Value.ConnectionCacheTtl;
         if (ttl > TimeSpan.Zero) _expiry = time.CreateTimer(static ring => ((MediatorKeyRing)ring!).DropExpired(), this, ttl, ttl);
     }

@@ -224,8 +224,9 @@ public sealed class LiveDeliveryService(
             }
             catch (Exception e)
             {
-                // A database failure: the session stays registered; the next wake-up (sweep, new message) retries, or at
-                // once one that came during the failed take.
+                // A failed take (database) or a failure after it (building or sending the delivery): the session stays
+                // registered; the next wake-up (sweep, new message) retries, or at once one that came meanwhile.
+                // Messages already taken stay leased until their lease expires, then come again: none is lost.
                 MessagePickupLog.LiveLoopFailed(logger, e, session.ConnectionId, session.SessionId);
             }
             if (!full && session.TryEnd()) return;

@@ -5,7 +5,7 @@ namespace Pickup.Core;
 
 /// <summary>
 /// A <see cref="TimeSpan"/> option within [<paramref name="minimum"/>, <paramref name="maximum"/>] (constant
-/// <c>[d.]hh:mm:ss[.fff]</c> strings, parsed once, invariant culture). It replaces <c>[TimeSpanRange(...)]</c>,
+/// <c>[d.]hh:mm:ss[.fff]</c> strings, parsed once, invariant culture). It replaces <c>[Range(typeof(TimeSpan), ...)]</c>,
 /// whose type-converter lookup is reflection the native AOT replica cannot keep; the options validators generated at
 /// compile time (<c>[OptionsValidator]</c>) call it like any other validation attribute.
 /// </summary>

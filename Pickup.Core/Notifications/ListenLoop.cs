@@ -21,8 +21,8 @@ public interface IListenTarget
 
 /// <summary>The LISTEN statement, keep-alive probe and reconnect backoff of one <see cref="ListenLoop"/>.</summary>
 /// <param name="Listen">The <c>LISTEN</c> statement(s) run on every (re)connect.</param>
-/// <param name="Unlisten">Run before the connection goes back to the pool on a clean stop (e.g. <c>UNLISTEN *</c>), so a
-/// pooled connection never keeps a subscription (which would fill PostgreSQL's notification queue).</param>
+/// <param name="Unlisten">Run before a still-open connection goes back to the pool (e.g. <c>UNLISTEN *</c>), so a pooled
+/// connection never keeps a subscription (an idle listener that reads nothing holds PostgreSQL's notification queue).</param>
 /// <param name="Ping">Sent when nothing arrived for <paramref name="KeepAlive"/>, so a half-open connection is noticed.</param>
 /// <param name="KeepAlive">Idle time before a probe.</param>
 /// <param name="MinReconnectDelay">First delay after a failure; doubles per failure in a row, with +-20% jitter (so
@@ -40,8 +40,9 @@ public sealed record ListenLoopSettings(
 /// One dedicated connection that LISTENs and waits for notifications until stopped, the loop every PickupAspire listener
 /// runs (Pickup.Core's instance channel, the notifier's outbox and events channels, the mediator's keylist channel).
 /// Failure handling: any error (connection lost, probe timed out, the target's catch-up failed) is reported to the
-/// target and retried with backoff; the delay is reset once listening again. Only the stopping token ends the loop; on a
-/// clean stop the connection unlistens before it returns to the pool.
+/// target and retried with backoff; the delay is reset once listening again. Only the stopping token ends the loop.
+/// Whenever the loop lets go of a connection that is still open (stopped, or a failed catch-up) it runs the
+/// <see cref="ListenLoopSettings.Unlisten"/> statement first, so no pooled connection keeps a subscription.
 /// </summary>
 public static class ListenLoop
 {
@@ -77,14 +78,12 @@ public static class ListenLoop
                         }
                     }
                 }
-                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-                {
-                    await UnlistenAsync(connection, settings.Unlisten).ConfigureAwait(false);
-                    throw;
-                }
                 finally
                 {
+                    // Stopped, or failed while the connection is still healthy (e.g. the catch-up threw): it goes back
+                    // to the pool without its subscriptions. A broken connection is discarded by the pool anyway.
                     connection.Notification -= OnNotification;
+                    await UnlistenAsync(connection, settings.Unlisten).ConfigureAwait(false);
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -119,8 +118,8 @@ public static class ListenLoop
         return TimeSpan.FromMilliseconds(Math.Clamp(jittered, min, max));
     }
 
-    // A clean stop on a healthy connection: drop the subscriptions before the pool takes it back. Best effort and
-    // bounded: if it fails the connection is broken anyway and the pool discards it.
+    // Drop the subscriptions before the pool takes a still-open connection back. Best effort and bounded: if it fails
+    // the connection is broken and the pool discards it.
     private static async Task UnlistenAsync(NpgsqlConnection connection, string unlisten)
     {
         if (connection.FullState != System.Data.ConnectionState.Open) return;

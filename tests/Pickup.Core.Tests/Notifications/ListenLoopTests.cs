@@ -80,6 +80,29 @@ public class ListenLoopTests
         Assert.Equal(0L, (long)(await channels.ExecuteScalarAsync())!);
     }
 
+    [Fact]
+    public async Task A_connection_let_go_after_a_failed_catch_up_goes_back_to_the_pool_without_subscriptions()
+    {
+        var builder = new NpgsqlConnectionStringBuilder(await PickupTestHost.NewDatabaseAsync()) { NoResetOnClose = true, MaxPoolSize = 1 };
+        await using var dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
+        var target = new RecordingTarget { FailFirstCatchUps = int.MaxValue };
+        // A long backoff: the failed connection sits in the pool meanwhile, and the test takes it (the only one).
+        var settings = Settings("loop_d") with { MinReconnectDelay = TimeSpan.FromSeconds(30), MaxReconnectDelay = TimeSpan.FromSeconds(30) };
+        using var stop = new CancellationTokenSource();
+        var loop = ListenLoop.RunAsync(dataSource, settings, target, TimeProvider.System, stop.Token);
+        await Eventually.TrueAsync(() => Task.FromResult(target.Lost.Count == 1), "the failed catch-up");
+
+        await using (var reused = await dataSource.OpenConnectionAsync())
+        {
+            Assert.Equal(target.Listening.Single().Pid, reused.ProcessID);
+            await using var channels = new NpgsqlCommand("SELECT count(*) FROM pg_listening_channels()", reused);
+            Assert.Equal(0L, (long)(await channels.ExecuteScalarAsync())!);
+        }
+
+        await stop.CancelAsync();
+        await loop.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
     [Theory]
     [InlineData(1, 20, 24)]
     [InlineData(2, 32, 48)]
