@@ -35,7 +35,8 @@ internal static partial class ConnectionProblemReports
             connection = await connections.FindByThreadIdAsync(thid, cancellationToken).ConfigureAwait(false);
         Received(logger, report.Code, report.English, connection?.Id);
         if (connection is null || connection.State is ConnectionState.Completed or ConnectionState.Abandoned) return;
-        await connections.UpdateStateAsync(connection.Id, ConnectionState.Abandoned, cancellationToken).ConfigureAwait(false);
+        // Guarded in the statement: a handshake completed on another replica since the read above stays completed.
+        await connections.AbandonAsync(connection.Id, cancellationToken).ConfigureAwait(false);
     }
 
     [LoggerMessage(4101, LogLevel.Information, "Handshake problem report {Code} ({Text}) for connection {ConnectionId}")]

@@ -49,6 +49,20 @@ public sealed class ConnectionStore(NpgsqlDataSource dataSource, KeylistCache ke
         }
     }
 
+    /// <summary>
+    /// Marks the handshake abandoned in one statement, unless it is completed or abandoned already (a check before the
+    /// update could race with a replica completing it). Returns the abandoned record, or null when it had ended or does
+    /// not exist.
+    /// </summary>
+    public async Task<ConnectionRecord?> AbandonAsync(Guid id, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(MediatorSql.AbandonConnection);
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
+        var abandoned = await ReadOneAsync(command, cancellationToken).ConfigureAwait(false);
+        if (abandoned is not null) Changed?.Invoke(id);
+        return abandoned;
+    }
+
     public async Task<ConnectionRecord?> GetAsync(Guid id, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(MediatorSql.SelectConnectionById);

@@ -146,6 +146,13 @@ internal static class MediatorSql
 
     /// <summary>Only the state changes after a connection is created: a copy read earlier (a cached one without its DID
     /// document) can never write its other columns back.</summary>
+    /// <summary>Abandons a handshake unless it has ended (completed or abandoned) meanwhile, e.g. on another replica.</summary>
+    public const string AbandonConnection = $"""
+        UPDATE mediator.connections SET state = 'abandoned', updated_at = now()
+        WHERE id = $1 AND state NOT IN ('completed', 'abandoned')
+        RETURNING {ConnectionColumns}
+        """;
+
     public const string UpdateConnectionState = $"""
         UPDATE mediator.connections SET state = $2, updated_at = now()
         WHERE id = $1

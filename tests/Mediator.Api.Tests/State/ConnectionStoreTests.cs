@@ -71,6 +71,35 @@ public class ConnectionStoreTests
         Assert.False(await replica.Connections.DeleteAsync(created.Id, None));
     }
 
+    [Theory]
+    [InlineData(ConnectionState.RequestReceived, true)]
+    [InlineData(ConnectionState.ResponseSent, true)]
+    [InlineData(ConnectionState.Completed, false)]
+    [InlineData(ConnectionState.Abandoned, false)]
+    public async Task Abandoning_a_handshake_never_overwrites_one_that_has_ended(ConnectionState current, bool abandoned)
+    {
+        await using var replica = (await StateReplica.StartOnNewDatabaseAsync()).Replica;
+        var created = await replica.Connections.CreateAsync(new ConnectionRecord
+        {
+            Id = Guid.NewGuid(),
+            State = ConnectionState.RequestReceived,
+            Role = ConnectionRole.Responder,
+            Protocol = HandshakeProtocol.DidExchange11,
+            OurVerkey = TestKeys.NewVerkey(),
+            OurKeyKind = OurKeyKind.MediatorKey,
+            ThreadId = $"thread-{Guid.NewGuid():N}",
+        }, None);
+        // As if another replica moved the handshake on after this one read it.
+        if (current != ConnectionState.RequestReceived) await replica.Connections.UpdateStateAsync(created.Id, current, None);
+
+        var result = await replica.Connections.AbandonAsync(created.Id, None);
+
+        Assert.Equal(abandoned, result is not null);
+        var expected = abandoned ? ConnectionState.Abandoned : current;
+        Assert.Equal(expected, (await replica.Connections.GetAsync(created.Id, None))!.State);
+        Assert.Null(await replica.Connections.AbandonAsync(Guid.NewGuid(), None)); // unknown: nothing, no error
+    }
+
     [Fact]
     public async Task Lookups_by_our_verkey_their_verkey_and_thread_id_find_the_right_connection()
     {
