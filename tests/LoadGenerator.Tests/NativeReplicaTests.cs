@@ -51,13 +51,7 @@ public sealed class NativeReplicaTests(NativeReplica replica) : IClassFixture<Na
     public async Task A_native_replica_with_an_invalid_option_stops_at_start_with_the_reason(string name, string value, string expected)
     {
         var executable = await replica.GetExecutableAsync();
-        var start = new ProcessStartInfo(executable)
-        {
-            WorkingDirectory = Path.GetDirectoryName(executable)!,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
+        var start = new ProcessStartInfo(executable) { WorkingDirectory = Path.GetDirectoryName(executable)! };
         start.ArgumentList.Add("--urls");
         start.ArgumentList.Add("http://127.0.0.1:0");
         // Validation happens before any connection is opened: the server address is never dialled.
@@ -66,21 +60,10 @@ public sealed class NativeReplicaTests(NativeReplica replica) : IClassFixture<Na
         start.Environment["Mediator__KeySeed"] = "native-replica-tests-key-seed-passphrase-0001";
         start.Environment.Remove("OTEL_EXPORTER_OTLP_ENDPOINT");
         start.Environment[name] = value;
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail($"the native replica with {name}={value} did not stop within 60 s");
-        }
-        var printed = await stdout + await stderr;
-        Assert.NotEqual(0, process.ExitCode);
+        // A replica that accepted the option would keep running: ToolProcess kills it after 60 s and the test fails.
+        var (exitCode, output, error) = await ToolProcess.RunAsync(start, TimeSpan.FromSeconds(60), CancellationToken.None);
+        var printed = output + error;
+        Assert.NotEqual(0, exitCode);
         Assert.Contains("OptionsValidationException", printed, StringComparison.Ordinal);
         Assert.Contains(expected, printed, StringComparison.Ordinal);
     }

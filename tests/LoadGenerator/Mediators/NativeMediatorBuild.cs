@@ -23,34 +23,14 @@ public static class NativeMediatorBuild
     /// <exception cref="InvalidOperationException">The publish failed; the message holds its output.</exception>
     public static async Task<string> PublishAsync(string repositoryRoot, string outputDirectory, CancellationToken cancellationToken)
     {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = repositoryRoot,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = repositoryRoot };
         foreach (var argument in new[] { "publish", Path.Combine(repositoryRoot, "Mediator.Api", "Mediator.Api.csproj"),
                      "-c", "Release", "-r", "linux-x64", "-o", outputDirectory, "-nologo" })
             start.ArgumentList.Add(argument);
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start dotnet publish.");
-        var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
-        var error = process.StandardError.ReadToEndAsync(cancellationToken);
-        try
-        {
-            await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
+        var (exitCode, output, error) = await ToolProcess.RunAsync(start, Timeout.InfiniteTimeSpan, cancellationToken).ConfigureAwait(false);
         var executable = Path.Combine(outputDirectory, "Mediator.Api");
-        if (process.ExitCode != 0 || !File.Exists(executable))
-        {
-            throw new InvalidOperationException(
-                $"dotnet publish Mediator.Api -r linux-x64 (native AOT) failed ({process.ExitCode}):\n{await output.ConfigureAwait(false)}\n{await error.ConfigureAwait(false)}");
-        }
+        if (exitCode != 0 || !File.Exists(executable))
+            throw new InvalidOperationException($"dotnet publish Mediator.Api -r linux-x64 (native AOT) failed ({exitCode}):\n{output}\n{error}");
         return executable;
     }
 }

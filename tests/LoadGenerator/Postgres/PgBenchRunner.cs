@@ -73,12 +73,7 @@ public static partial class PgBenchRunner
         await File.WriteAllTextAsync(script, BuildScript(payloadBytes, recipients), Encoding.ASCII, cancellationToken).ConfigureAwait(false);
         try
         {
-            var info = new ProcessStartInfo(Path.Combine(binDirectory, "pgbench"))
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            };
+            var info = new ProcessStartInfo(Path.Combine(binDirectory, "pgbench"));
             foreach (var a in new[]
             {
                 "-n", "-h", host, "-p", port.ToString(CultureInfo.InvariantCulture), "-U", user,
@@ -86,23 +81,8 @@ public static partial class PgBenchRunner
                 "-T", seconds.ToString(CultureInfo.InvariantCulture), "-M", "prepared", "-f", script, database,
             }) info.ArgumentList.Add(a);
             info.Environment["PGOPTIONS"] = "-c synchronous_commit=on";
-            using var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start pgbench.");
-            var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
-            var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(TimeSpan.FromSeconds(seconds + 60));
-            try
-            {
-                await process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                process.Kill(entireProcessTree: true);
-                throw new TimeoutException($"pgbench did not finish within {seconds + 60} s.");
-            }
-            var output = await stdout.ConfigureAwait(false);
-            var errors = await stderr.ConfigureAwait(false);
-            if (process.ExitCode != 0) throw new InvalidOperationException($"pgbench failed ({process.ExitCode}): {errors}{output}");
+            var (exitCode, output, errors) = await ToolProcess.RunAsync(info, TimeSpan.FromSeconds(seconds + 60), cancellationToken).ConfigureAwait(false);
+            if (exitCode != 0) throw new InvalidOperationException($"pgbench failed ({exitCode}): {errors}{output}");
             var (tps, transactions, latency) = ParseOutput(output);
             return new PgBenchResult(tps, transactions, clients, seconds, payloadBytes, latency);
         }
