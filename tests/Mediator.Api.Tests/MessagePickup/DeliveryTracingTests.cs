@@ -29,9 +29,7 @@ public class DeliveryTracingTests
         var connectionId = (await hostA.Connections.FindByTheirVerkeyAsync(wallet.Wallet.Key.Verkey, CancellationToken.None))!.Id.ToString();
 
         await using var socket = await wallet.Wallet.OpenWebSocketAsync();
-        await socket.SendAsync(new MessageBuilder(MessagePickupMessages.LiveDeliveryChange).With("live_delivery", true));
-        var inbox = new LiveDeliveryTests.Inbox(socket);
-        await inbox.NextAsync(MessagePickupMessages.Status);
+        var (inbox, _) = await LiveDeliveryTests.Inbox.GoLiveAsync(socket);
 
         Assert.Equal(HttpStatusCode.Accepted, await MediatedWallet.PostForwardAsync(hostB, wallet.ForwardEnvelope(wallet.NewInnerEnvelope("traced"))));
         var pushed = Assert.Single(await inbox.NextDeliveryAsync());

@@ -32,9 +32,7 @@ public class LiveDeliveryBatchingTests
             Assert.Equal(HttpStatusCode.Accepted, await MediatedWallet.PostForwardAsync(host, wallet.ForwardEnvelope(envelope)));
 
         await using var socket = await wallet.Wallet.OpenWebSocketAsync();
-        await socket.SendAsync(new MessageBuilder(MessagePickupMessages.LiveDeliveryChange).With("live_delivery", true));
-        var inbox = new LiveDeliveryTests.Inbox(socket);
-        var status = await inbox.NextAsync(MessagePickupMessages.Status);
+        var (inbox, status) = await LiveDeliveryTests.Inbox.GoLiveAsync(socket);
         Assert.Equal(7, status.Message.GetInteger("message_count"));
 
         // One wake-up (the session's start): takes of 3, 3 and 1, in arrival order, nothing twice.
@@ -78,9 +76,7 @@ public class LiveDeliveryBatchingTests
         var wallet = await MediatedWallet.CreateAsync(host);
         var connectionId = (await host.Connections.FindByTheirVerkeyAsync(wallet.Wallet.Key.Verkey, CancellationToken.None))!.Id.ToString();
         await using var socket = await wallet.Wallet.OpenWebSocketAsync();
-        await socket.SendAsync(new MessageBuilder(MessagePickupMessages.LiveDeliveryChange).With("live_delivery", true));
-        var inbox = new LiveDeliveryTests.Inbox(socket);
-        await inbox.NextAsync(MessagePickupMessages.Status);
+        var (inbox, _) = await LiveDeliveryTests.Inbox.GoLiveAsync(socket);
 
         // The first forward: its delivery comes after the session's start-up takes (which find nothing) have ended.
         Assert.Equal(HttpStatusCode.Accepted, await MediatedWallet.PostForwardAsync(host, wallet.ForwardEnvelope(wallet.NewInnerEnvelope("first"))));
@@ -115,9 +111,7 @@ public class LiveDeliveryBatchingTests
         var wallet = await MediatedWallet.CreateAsync(host);
         var connectionId = (await host.Connections.FindByTheirVerkeyAsync(wallet.Wallet.Key.Verkey, CancellationToken.None))!.Id.ToString();
         await using var socket = await wallet.Wallet.OpenWebSocketAsync();
-        await socket.SendAsync(new MessageBuilder(MessagePickupMessages.LiveDeliveryChange).With("live_delivery", true));
-        var inbox = new LiveDeliveryTests.Inbox(socket);
-        await inbox.NextAsync(MessagePickupMessages.Status);
+        var (inbox, _) = await LiveDeliveryTests.Inbox.GoLiveAsync(socket);
 
         Assert.Equal(HttpStatusCode.Accepted, await MediatedWallet.PostForwardAsync(host, wallet.ForwardEnvelope(wallet.NewInnerEnvelope("live"))));
         var pushed = Assert.Single(await inbox.NextDeliveryAsync());

@@ -23,9 +23,7 @@ public class LiveDeliveryTests
         Assert.Equal(HttpStatusCode.Accepted, await MediatedWallet.PostForwardAsync(host, wallet.ForwardEnvelope(queued)));
 
         await using var socket = await wallet.Wallet.OpenWebSocketAsync();
-        await socket.SendAsync(new MessageBuilder(MessagePickupMessages.LiveDeliveryChange).With("live_delivery", true));
-        var received = new Inbox(socket);
-        var status = await received.NextAsync(MessagePickupMessages.Status);
+        var (received, status) = await Inbox.GoLiveAsync(socket);
         Assert.True(status.Message.GetBoolean("live_delivery"));
 
         var first = await received.NextDeliveryAsync();
@@ -64,9 +62,7 @@ public class LiveDeliveryTests
         var wallet = await MediatedWallet.CreateAsync(host);
 
         var socket = await wallet.Wallet.OpenWebSocketAsync();
-        await socket.SendAsync(new MessageBuilder(MessagePickupMessages.LiveDeliveryChange).With("live_delivery", true));
-        var inbox = new Inbox(socket);
-        await inbox.NextAsync(MessagePickupMessages.Status);
+        var (inbox, _) = await Inbox.GoLiveAsync(socket);
 
         var envelope = wallet.NewInnerEnvelope("not acknowledged");
         Assert.Equal(HttpStatusCode.Accepted, await MediatedWallet.PostForwardAsync(host, wallet.ForwardEnvelope(envelope)));
@@ -80,9 +76,8 @@ public class LiveDeliveryTests
         socket.Socket.Abort();
         await socket.DisposeAsync();
         await using var second = await wallet.Wallet.OpenWebSocketAsync();
-        await second.SendAsync(new MessageBuilder(MessagePickupMessages.LiveDeliveryChange).With("live_delivery", true));
-        var inbox2 = new Inbox(second);
-        Assert.True((await inbox2.NextAsync(MessagePickupMessages.Status)).Message.GetBoolean("live_delivery"));
+        var (inbox2, status2) = await Inbox.GoLiveAsync(second);
+        Assert.True(status2.Message.GetBoolean("live_delivery"));
         var redelivered = Assert.Single(await inbox2.NextDeliveryAsync());
         Assert.Equal(pushed.Id, redelivered.Id);
 
@@ -104,9 +99,7 @@ public class LiveDeliveryTests
         });
         var wallet = await MediatedWallet.CreateAsync(host);
         var socket = await wallet.Wallet.OpenWebSocketAsync();
-        await socket.SendAsync(new MessageBuilder(MessagePickupMessages.LiveDeliveryChange).With("live_delivery", true));
-        var inbox = new Inbox(socket);
-        await inbox.NextAsync(MessagePickupMessages.Status);
+        var (inbox, _) = await Inbox.GoLiveAsync(socket);
         var envelope = wallet.NewInnerEnvelope("in flight");
         Assert.Equal(HttpStatusCode.Accepted, await MediatedWallet.PostForwardAsync(host, wallet.ForwardEnvelope(envelope)));
         var pushed = Assert.Single(await inbox.NextDeliveryAsync());
@@ -130,9 +123,7 @@ public class LiveDeliveryTests
         var wallet = await MediatedWallet.CreateAsync(hostA);
 
         await using var socket = await wallet.Wallet.OpenWebSocketAsync();
-        await socket.SendAsync(new MessageBuilder(MessagePickupMessages.LiveDeliveryChange).With("live_delivery", true));
-        var inbox = new Inbox(socket);
-        await inbox.NextAsync(MessagePickupMessages.Status);
+        var (inbox, _) = await Inbox.GoLiveAsync(socket);
 
         var envelopes = Enumerable.Range(0, 5).Select(i => wallet.NewInnerEnvelope($"via B {i}")).ToList();
         foreach (var envelope in envelopes)
@@ -205,6 +196,14 @@ public class LiveDeliveryTests
     internal sealed class Inbox(TestWalletSocket socket)
     {
         private readonly List<ReceivedMessage> _pending = [];
+
+        /// <summary>Turns live delivery on over <paramref name="socket"/> and waits for the status that answers it.</summary>
+        public static async Task<(Inbox Inbox, ReceivedMessage Status)> GoLiveAsync(TestWalletSocket socket)
+        {
+            await socket.SendAsync(new MessageBuilder(MessagePickupMessages.LiveDeliveryChange).With("live_delivery", true));
+            var inbox = new Inbox(socket);
+            return (inbox, await inbox.NextAsync(MessagePickupMessages.Status));
+        }
 
         public async Task<ReceivedMessage> NextAsync(string type, TimeSpan? timeout = null)
         {

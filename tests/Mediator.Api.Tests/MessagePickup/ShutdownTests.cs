@@ -28,9 +28,7 @@ public class ShutdownTests
             var wallet = await MediatedWallet.CreateAsync(host);
             connectionId = (await host.Connections.FindByTheirVerkeyAsync(wallet.Wallet.Key.Verkey, CancellationToken.None))!.Id.ToString();
             var socket = await wallet.Wallet.OpenWebSocketAsync();
-            await socket.SendAsync(new MessageBuilder(MessagePickupMessages.LiveDeliveryChange).With("live_delivery", true));
-            var inbox = new LiveDeliveryTests.Inbox(socket);
-            await inbox.NextAsync(MessagePickupMessages.Status);
+            var (inbox, _) = await LiveDeliveryTests.Inbox.GoLiveAsync(socket);
             Assert.Equal(HttpStatusCode.Accepted, await MediatedWallet.PostForwardAsync(host, wallet.ForwardEnvelope(wallet.NewInnerEnvelope("not acknowledged"))));
             // Pushed and not acknowledged: leased to the live session when the replica stops.
             pushedId = Guid.Parse(Assert.Single(await inbox.NextDeliveryAsync()).Id);
