@@ -19,7 +19,9 @@ public class LiveWakeUpTests
     /// from several threads while the loop of the round before may still be ending; a loop is started only when
     /// <see cref="LiveDeliveryService.LiveSession.Wake"/> says so and takes everything published before its take began.
     /// Once a round's loops have ended, everything published in it must have been taken (the last wake-up of a round is
-    /// the one a race would lose), and never by two loops at once.</summary>
+    /// the one a race would lose), and never by two loops at once. Every tenth round holds its loop inside its take
+    /// while the other producers wake the session, so wake-ups during a take happen on a quiet machine too (without
+    /// preemption the free rounds alone rarely hit that window).</summary>
     [Fact]
     public async Task Concurrent_wake_ups_start_one_loop_at_a_time_and_none_is_lost()
     {
@@ -28,6 +30,9 @@ public class LiveWakeUpTests
         long published = 0, taken = 0;
         int running = 0, mostRunning = 0, retakes = 0;
         var loops = new ConcurrentQueue<Task>();
+        var holdNextTake = 0;
+        using var inTake = new ManualResetEventSlim();
+        using var releaseTake = new ManualResetEventSlim();
 
         void Loop()
         {
@@ -36,6 +41,11 @@ public class LiveWakeUpTests
                 InterlockedMax(ref mostRunning, Interlocked.Increment(ref running));
                 session.BeginTake();
                 Interlocked.Add(ref taken, Interlocked.Exchange(ref published, 0)); // the take sees all published so far
+                if (Interlocked.Exchange(ref holdNextTake, 0) == 1)
+                {
+                    inTake.Set();
+                    releaseTake.Wait(TimeSpan.FromSeconds(20));
+                }
                 Thread.SpinWait(Random.Shared.Next(200)); // a send of varying length
                 Interlocked.Decrement(ref running);
                 if (session.TryEnd()) return;
@@ -52,7 +62,21 @@ public class LiveWakeUpTests
 
         for (var round = 0; round < rounds; round++)
         {
-            await Task.WhenAll(Enumerable.Range(0, producers).Select(_ => Task.Run(Produce))).WaitAsync(TimeSpan.FromSeconds(20));
+            if (round % 10 == 9)
+            {
+                // Held round: one producer starts a loop, which stops inside its take until the others have woken.
+                inTake.Reset();
+                releaseTake.Reset();
+                Volatile.Write(ref holdNextTake, 1);
+                await Task.Run(Produce).WaitAsync(TimeSpan.FromSeconds(20));
+                Assert.True(inTake.Wait(TimeSpan.FromSeconds(20)), $"round {round}: the held loop never took");
+                await Task.WhenAll(Enumerable.Range(1, producers - 1).Select(_ => Task.Run(Produce))).WaitAsync(TimeSpan.FromSeconds(20));
+                releaseTake.Set();
+            }
+            else
+            {
+                await Task.WhenAll(Enumerable.Range(0, producers).Select(_ => Task.Run(Produce))).WaitAsync(TimeSpan.FromSeconds(20));
+            }
             // No further wake-up comes this round: what was published must be taken by the loops already started.
             while (loops.TryDequeue(out var loop)) await loop.WaitAsync(TimeSpan.FromSeconds(20));
             Assert.True(Interlocked.Read(ref published) == 0,
